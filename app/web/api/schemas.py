@@ -1,0 +1,203 @@
+"""Pydantic request and response models of the REST API (what /api/docs shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BatchCreate(BaseModel):
+    product_title: str = Field(min_length=1, max_length=500)
+    queries: list[str] | str = Field(default_factory=list, description="A list, or one query per line")
+    name: str = Field("", max_length=200)
+    strategy: Literal["round_robin", "knockout", "top_k"] = "top_k"
+    top_k: int = Field(1, ge=1, le=1000)
+    budget_calls: int | None = Field(None, ge=2, le=1_000_000)
+    language: Literal["en", "zh"] = "en"
+
+
+class BatchOut(Out):
+    id: int
+    name: str
+    product_title: str
+    queries: list[str]
+    strategy: str
+    top_k: int
+    budget_calls: int | None
+    status: str
+    progress_done: int
+    progress_total: int
+    n_creatives: int
+    leader_creative_id: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    error: str | None
+
+
+class BatchList(BaseModel):
+    items: list[BatchOut]
+    limit: int
+    offset: int
+
+
+class CreativeOut(Out):
+    id: int
+    filename: str
+    status: str
+    error: str | None
+    width: int | None
+    height: int | None
+    image_url: str | None
+    thumb_url: str | None
+
+
+class FileResult(BaseModel):
+    filename: str
+    creative_id: int | None
+    error: str | None
+
+
+class UploadOut(BaseModel):
+    batch_id: int
+    accepted: list[FileResult]
+    rejected: list[FileResult]
+    n_creatives: int
+    estimated_calls: int
+
+
+class StartOut(BaseModel):
+    batch_id: int
+    status: str
+    queued: int
+    estimated_calls: int
+
+
+class ProgressOut(Out):
+    batch_id: int
+    status: str
+    done: int
+    total: int
+    fraction: float
+    current_round: int
+    leader_creative_id: int | None
+    creatives: dict[str, int]
+    comparisons: dict[str, int]
+    error: str | None
+
+
+class EntryOut(Out):
+    creative_id: int
+    filename: str
+    rank: int
+    score: float
+    ci_low: float
+    ci_high: float
+    wins: int
+    losses: int
+    ties: int
+    image_url: str
+    thumb_url: str
+
+
+class ResultsOut(Out):
+    batch_id: int
+    status: str
+    comparator_version: str | None
+    strategy: str
+    calls_used: int
+    entries: list[EntryOut]
+    creative_ids: list[int]
+    win_matrix: list[list[float | None]] = Field(description="win_matrix[i][j]: P(creative_ids[i] beat [j])")
+
+
+class OrderOut(Out):
+    comparison_id: int
+    first_id: int
+    second_id: int
+    status: str
+    p_first: float | None
+    answer: str | None
+    reasoning: str | None
+    protocol: dict[str, Any] | None
+    raw_text: str | None
+    parse_ok: bool | None
+    comparator_version: str
+
+
+class PairOut(Out):
+    batch_id: int
+    creative_a: CreativeOut
+    creative_b: CreativeOut
+    orders: list[OrderOut]
+    p_a_wins: float | None
+    winner_id: int | None
+
+
+class FeedbackIn(BaseModel):
+    verdict: Literal["agree", "prefer_other", "tie"]
+    comment: str = Field("", max_length=4000)
+
+
+class RankingFeedbackIn(FeedbackIn):
+    preferred_creative_id: int | None = Field(None, description="Needed with prefer_other: the image you'd pick")
+
+
+class FeedbackOut(Out):
+    id: int
+    batch_id: int
+    kind: str
+    comparison_id: int | None
+    creative_a_id: int | None
+    creative_b_id: int | None
+    preferred_creative_id: int | None
+    verdict: str
+    comment: str
+    created_at: datetime
+
+
+class UserOut(Out):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserCreate(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=10, max_length=1024)
+    role: Literal["advertiser", "admin"] = "advertiser"
+    display_name: str = Field("", max_length=120)
+
+
+class UserUpdate(BaseModel):
+    is_active: bool
+
+
+class TokenCreate(BaseModel):
+    name: str = Field("", max_length=120)
+
+
+class TokenOut(Out):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="Shown once; send as 'Authorization: Bearer <token>'")
+
+
+class Message(BaseModel):
+    detail: str
