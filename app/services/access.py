@@ -7,6 +7,7 @@ everything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from app.services.errors import NotFound
 MAX_PAGE = 200
 
 
-def _scoped(stmt: Select, user: User) -> Select:  # type: ignore[type-arg]
+def _scoped(stmt: Select[Any], user: User) -> Select[Any]:
     """Restrict a statement that already joins Batch to the user's own batches (admins: no restriction)."""
     return stmt if user.is_admin else stmt.where(Batch.owner_id == user.id)
 

@@ -169,7 +169,8 @@ async def upload_files(batch_id: int, request: Request, user: CurrentUser, sessi
         await form.close()
 
     def store() -> tuple[list[FileResult], list[FileResult]]:
-        accepted, rejected = [], []
+        accepted: list[FileResult] = []
+        rejected: list[FileResult] = []
         for c in candidates:
             if c.data is None:
                 rejected.append(FileResult(filename=c.filename, creative_id=None, error=c.error))
