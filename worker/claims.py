@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Comparison, utcnow
 from selector.types import Verdict
 
-T = Comparison.__table__
+T = cast(Table, Comparison.__table__)
 OPEN = ("pending", "running")
 
 
@@ -40,7 +41,7 @@ def peek(session: Session, ids: Sequence[int]) -> list[Row]:
     return [Row(*r) for r in session.execute(stmt.order_by(T.c.id))]
 
 
-def _claimable(now: datetime, task_id: str):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime, task_id: str) -> ColumnElement[Any]:
     return or_(
         T.c.status == "pending",
         and_(T.c.status == "running", or_(T.c.lease_expires_at < now, T.c.lease_owner.like(f"%:{task_id}"))),

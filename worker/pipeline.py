@@ -57,9 +57,9 @@ class ImageCache:
                 return self._items[key]
         data = runtime.storage.get(key)  # StorageError: transient, the task retries
         try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-            image = image.convert("RGB")
+            opened = Image.open(io.BytesIO(data))
+            opened.load()
+            image = opened.convert("RGB")
         except (OSError, ValueError, Image.DecompressionBombError) as error:
             raise PermanentError(f"stored image {key} does not decode: {error}") from error
         with self._lock:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,13 @@ from selector.types import combine_orders
 
 log = logging.getLogger(__name__)
 
-B = Batch.__table__
-C = Comparison.__table__
+B = cast(Table, Batch.__table__)
+C = cast(Table, Comparison.__table__)
+
+
+def _changed(session: Session, stmt: Any) -> int:
+    """Rows an UPDATE matched: who won a compare-and-set."""
+    return cast("CursorResult[Any]", session.execute(stmt)).rowcount
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,8 @@ def advance(session: Session, batch: Batch, settings: Settings) -> list[list[int
         return []
     leader = fit_ranking(st.items, st.judged, n_bootstrap=0).leader if st.judged else None
     new_round = batch.current_round + 1
-    won = session.execute(
+    won = _changed(
+        session,
         update(B)
         .where(B.c.id == batch.id, B.c.status == "comparing", B.c.current_round == batch.current_round)
         .values(
@@ -125,8 +132,8 @@ def advance(session: Session, batch: Batch, settings: Settings) -> list[list[int
             progress_total=func.max(B.c.progress_total, st.calls_used + 2 * len(plan.pairs))
             if session.get_bind().dialect.name == "sqlite"
             else func.greatest(B.c.progress_total, st.calls_used + 2 * len(plan.pairs)),
-        )
-    ).rowcount
+        ),
+    )
     if won != 1:
         return []  # another worker planned this round
     rows = [
@@ -158,10 +165,11 @@ def finish(session: Session, batch: Batch, st: State, reason: str) -> bool:
     )
     if not st.judged:
         error = f"No comparison succeeded ({len(st.failed)} pairs failed); the batch cannot be ranked."
-        won = session.execute(cas.values(status="failed", error=error, finished_at=now, progress_done=st.calls_used))
-        return won.rowcount == 1
+        failed = cas.values(status="failed", error=error, finished_at=now, progress_done=st.calls_used)
+        return _changed(session, failed) == 1
     result = fit_ranking(st.items, st.judged, n_bootstrap=200, seed=batch.id)
-    won = session.execute(
+    won = _changed(
+        session,
         cas.values(
             status="ranked",
             finished_at=now,
@@ -169,9 +177,9 @@ def finish(session: Session, batch: Batch, st: State, reason: str) -> bool:
             progress_done=st.calls_used,
             progress_total=st.calls_used,
             error=None,
-        )
+        ),
     )
-    if won.rowcount != 1:
+    if won != 1:
         return False
     ranking = Ranking(
         batch_id=batch.id,
@@ -209,7 +217,8 @@ def begin(session: Session, batch: Batch, settings: Settings, version: str, mode
     """planned/validating -> comparing under `version`, once. Rows of this version cancelled earlier resume."""
     items = valid_items(session, batch.id)
     estimate = estimate_calls(strategy(batch, settings), len(items))
-    won = session.execute(
+    won = _changed(
+        session,
         update(B)
         .where(B.c.id == batch.id, B.c.status.in_(("draft", "validating", "planned")))
         .values(
@@ -223,8 +232,8 @@ def begin(session: Session, batch: Batch, settings: Settings, version: str, mode
             progress_done=0,
             progress_total=estimate,
             leader_creative_id=None,
-        )
-    ).rowcount
+        ),
+    )
     if won != 1:
         return False
     session.execute(

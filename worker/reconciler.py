@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 
 from app.models import Batch, Comparison, utcnow
 from app.queue import GPU_QUEUE, JUDGE, START_BATCH
@@ -28,7 +28,7 @@ from worker import planner
 
 log = logging.getLogger(__name__)
 
-C = Comparison.__table__
+C = cast(Table, Comparison.__table__)
 Send = Callable[..., None]
 
 
@@ -44,7 +44,7 @@ def redis_client(runtime: Runtime) -> redis.Redis:
     return redis.Redis.from_url(runtime.broker_url, socket_timeout=10)
 
 
-def _decode(raw: bytes) -> tuple[str, list[Any]]:
+def _decode(raw: bytes | str) -> tuple[str, list[Any]]:
     payload = json.loads(raw)
     if isinstance(payload, list):  # unacked entries are [message, exchange, routing key]
         payload = payload[0]
@@ -57,7 +57,7 @@ def _decode(raw: bytes) -> tuple[str, list[Any]]:
 
 def live_messages(client: redis.Redis, prefix: str) -> tuple[set[int], set[int]]:
     """(comparison ids, batch ids to start) that some message still carries, waiting or held by a worker."""
-    raws: list[bytes] = list(client.lrange(f"{prefix}{GPU_QUEUE}", 0, -1))
+    raws: list[bytes | str] = list(client.lrange(f"{prefix}{GPU_QUEUE}", 0, -1))
     raws += list(client.hvals(f"{prefix}unacked"))
     comparisons: set[int] = set()
     starts: set[int] = set()

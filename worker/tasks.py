@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import cast
 
 from celery import Task
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.exc import OperationalError
 
 from app.models import Batch
@@ -52,7 +53,7 @@ def validate_creative_task(creative_id: int) -> None:
         remaining = pending_count(session, batch_id)
         if remaining == 0:
             # planned = validated, waiting for a comparator worker; the reconciler resends START_BATCH if lost.
-            table = Batch.__table__
+            table = cast(Table, Batch.__table__)
             session.execute(
                 update(table).where(table.c.id == batch_id, table.c.status == "validating").values(status="planned")
             )

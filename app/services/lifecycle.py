@@ -12,9 +12,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
+from sqlalchemy.orm import Session
 
 from app.models import Batch, Comparison, Creative, ModelVersion, Ranking, User, utcnow
 from app.queue import CANARY, CPU_QUEUE, GPU_QUEUE, START_BATCH, VALIDATE_CREATIVE
@@ -24,17 +26,20 @@ from app.services.errors import Conflict, InvalidInput, NotFound
 
 ACTIVE = ("draft", "validating", "planned", "comparing")
 FINISHED = ("ranked", "failed", "cancelled")
-B = Batch.__table__
-C = Comparison.__table__
+B = cast(Table, Batch.__table__)
+C = cast(Table, Comparison.__table__)
+
+
+def _changed(session: Session, stmt: Any) -> int:
+    """Rows an UPDATE matched: who won a compare-and-set."""
+    return cast("CursorResult[Any]", session.execute(stmt)).rowcount
 
 
 def submit_batch(runtime: Runtime, user: User, batch_id: int) -> str:
     """draft -> validating, and enqueue validation of every pending upload (START_BATCH when none is left)."""
     with runtime.db.transaction() as session:
         batch = access.get_batch(session, user, batch_id)
-        won = session.execute(
-            update(B).where(B.c.id == batch.id, B.c.status == "draft").values(status="validating")
-        ).rowcount
+        won = _changed(session, update(B).where(B.c.id == batch.id, B.c.status == "draft").values(status="validating"))
         if won != 1:
             raise Conflict(f"This batch is already {batch.status}.")
         pending = list(
@@ -54,11 +59,12 @@ def cancel_batch(runtime: Runtime, user: User, batch_id: int) -> bool:
     dropped on arrival. Returns False when it had already finished."""
     with runtime.db.transaction() as session:
         batch = access.get_batch(session, user, batch_id)
-        won = session.execute(
+        won = _changed(
+            session,
             update(B)
             .where(B.c.id == batch.id, B.c.status.in_(ACTIVE))
-            .values(status="cancelled", finished_at=utcnow(), error="Cancelled.")
-        ).rowcount
+            .values(status="cancelled", finished_at=utcnow(), error="Cancelled."),
+        )
         if won != 1:
             return False
         session.execute(
@@ -84,11 +90,12 @@ def rerun_batch(runtime: Runtime, user: User, batch_id: int, model_version_id: i
         )
         if done is not None:
             raise Conflict("This batch is already ranked with that model version.")
-        won = session.execute(
+        won = _changed(
+            session,
             update(B)
             .where(B.c.id == batch.id, B.c.status.in_(FINISHED))
-            .values(status="planned", model_version_id=version.id, error=None, finished_at=None)
-        ).rowcount
+            .values(status="planned", model_version_id=version.id, error=None, finished_at=None),
+        )
         if won != 1:
             raise Conflict("Wait until the batch has finished (or cancel it) before re-running it.")
     runtime.send(START_BATCH, batch_id)
@@ -155,7 +162,7 @@ def queue_health(runtime: Runtime, window_minutes: int = 10) -> QueueHealth:
     unacked = int(client.hlen(f"{prefix}unacked"))
     since = utcnow() - timedelta(minutes=window_minutes)
     with runtime.db.transaction() as session:
-        open_counts = dict(
+        open_counts: dict[str, int] = dict(
             session.execute(
                 select(C.c.status, func.count()).where(C.c.status.in_(("pending", "running"))).group_by(C.c.status)
             ).all()
