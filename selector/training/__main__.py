@@ -1,0 +1,3 @@
+from selector.training.cli import main
+
+raise SystemExit(main())
