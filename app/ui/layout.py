@@ -1,0 +1,179 @@
+"""The page: tabs for a new batch, the followed batch (progress, results, comparison, feedback), history and
+admin, and the wiring of their events to the handlers. Session state (draft, followed batch, picks) lives on
+the server in gr.State; the handlers re-check every id against the logged-in user anyway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from app.ui import admin, history, newbatch, pairs, progress, resultsview
+from app.ui.context import reading
+from app.ui.render import empty, esc
+from app.ui.styles import CSS
+
+LOGOUT = '<form method="post" action="/logout"><button type="submit">Log out</button></form>'
+
+
+def header(request: gr.Request) -> tuple[str, Any]:
+    """The top bar (who is logged in, log out) and the Admin tab, shown to admins only."""
+    with reading(request) as (_rt, _session, user):
+        email, role, is_admin = user.email, user.role, user.is_admin
+    html = (
+        '<div class="c4u-topbar"><h1>Creative4U Studio</h1><span class="c4u-sub">Pick the ad creative shoppers '
+        f'will click</span><span class="c4u-spacer"></span><span>{esc(email)} '
+        f'<span class="c4u-badge c4u-grey">{esc(role)}</span></span>{LOGOUT}</div>'
+    )
+    return html, gr.Tab(visible=is_admin)
+
+
+def follow(batch_id: int | None, request: gr.Request) -> tuple[str, Any, str]:
+    """Start following a batch: its progress now, and the timer on while it runs."""
+    html, status = progress.render_progress(batch_id, request)
+    return html, gr.Timer(active=bool(status) and status not in progress.FINAL_STATUSES), status
+
+
+def _new_batch_tab(draft: gr.State, current: gr.State, tabs: gr.Tabs) -> None:
+    with gr.Row():
+        with gr.Column(scale=3):
+            files = gr.File(
+                label="Creatives: drop many images, or a zip of them",
+                file_count="multiple",
+                type="filepath",
+                elem_id="c4u-files",
+            )
+            report = gr.HTML(elem_id="c4u-report")
+        with gr.Column(scale=2):
+            title = gr.Textbox(label="Product title", max_length=500, elem_id="c4u-title")
+            queries = gr.Textbox(
+                label="High-frequency search queries",
+                lines=6,
+                placeholder="One per line, or paste a search-terms report (the first column is used).",
+                elem_id="c4u-queries",
+            )
+            strategy = gr.Radio(
+                newbatch.STRATEGIES, value="knockout", label="What do you need?", elem_id="c4u-strategy"
+            )
+            top_k = gr.Slider(1, 20, value=3, step=1, label="k: how many of the best", visible=False)
+            budget = gr.Number(
+                label="Budget: at most this many model calls (0: what the strategy needs)",
+                precision=0,
+                value=None,
+                minimum=0,
+                elem_id="c4u-budget",
+            )
+            cost = gr.HTML(empty("Add at least two images to see what the batch will cost."), elem_id="c4u-cost")
+            with gr.Row():
+                upload_btn = gr.Button("Upload and check files", elem_id="c4u-upload")
+                start_btn = gr.Button("Start ranking", variant="primary", elem_id="c4u-start")
+
+    strategy.change(lambda s: gr.Slider(visible=s == "top_k"), strategy, top_k, queue=False)
+    cost_inputs = [files, strategy, top_k, budget, draft]
+    for trigger in (files.change, strategy.change, top_k.release, budget.change):
+        trigger(newbatch.estimate, cost_inputs, cost, show_progress="hidden")
+    upload_btn.click(
+        newbatch.upload, [files, title, queries, strategy, top_k, budget, draft], [draft, report, files, cost]
+    )
+    start_btn.click(newbatch.start, [draft, title, queries, strategy, top_k, budget], [current, draft, report]).success(
+        lambda: gr.Tabs(selected="batch"), None, tabs
+    )
+
+
+def build_ui() -> gr.Blocks:
+    with gr.Blocks(title="Creative4U Studio", analytics_enabled=False) as demo:
+        gr.HTML(f"<style>{CSS}</style>", padding=False)
+        top = gr.HTML()
+        draft = gr.State(None)
+        current = gr.State(None)
+        picked = gr.State([])
+        comparison = gr.State(None)
+        status = gr.State("")
+        timer = gr.Timer(1.0, active=False)
+
+        with gr.Tabs(selected="new") as tabs:
+            with gr.Tab("New batch", id="new"):
+                _new_batch_tab(draft, current, tabs)
+
+            with gr.Tab("Batch", id="batch"):
+                progress_html = gr.HTML(empty("Start a batch, or open one from History."), elem_id="c4u-progress")
+                header_html = gr.HTML(elem_id="c4u-results-header")
+                gallery_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-gallery")
+                with gr.Row(equal_height=True):
+                    pick_a = gr.Dropdown(label="Image A", choices=[], elem_id="c4u-pick-a")
+                    pick_b = gr.Dropdown(label="Image B", choices=[], elem_id="c4u-pick-b")
+                    compare_btn = gr.Button("Compare these two", elem_id="c4u-compare")
+                pair_html = gr.HTML(elem_id="c4u-pair")
+                with gr.Accordion("Your feedback on this comparison", open=True):
+                    pair_verdict = gr.Radio(pairs.VERDICTS, label="The model's pick", elem_id="c4u-pair-verdict")
+                    pair_comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="c4u-pair-comment")
+                    pair_send = gr.Button("Send feedback", elem_id="c4u-pair-send")
+                    pair_msg = gr.HTML(elem_id="c4u-pair-msg")
+                with gr.Row():
+                    chart_html = gr.HTML(elem_id="c4u-chart")
+                    heat_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-heatmap")
+                outcomes_html = gr.HTML(elem_id="c4u-outcomes")
+                with gr.Accordion("Your feedback on the ranking", open=False):
+                    rank_verdict = gr.Radio(pairs.VERDICTS, label="The model's winner", elem_id="c4u-rank-verdict")
+                    rank_prefer = gr.Dropdown(label="The image you would pick instead", choices=[])
+                    rank_comment = gr.Textbox(label="Comment (optional)", lines=2)
+                    rank_send = gr.Button("Send feedback on the ranking", elem_id="c4u-rank-send")
+                    rank_msg = gr.HTML()
+
+            with gr.Tab("History", id="history") as history_tab:
+                search = gr.Textbox(label="Search by name, product or status", elem_id="c4u-search")
+                history_html = gr.HTML(js_on_load=history.OPEN_JS, elem_id="c4u-history")
+
+            with gr.Tab("Admin", id="admin", visible=False) as admin_tab:
+                with gr.Accordion("Users", open=True):
+                    users_html = gr.HTML()
+                    with gr.Row():
+                        new_email = gr.Textbox(label="Email")
+                        new_password = gr.Textbox(label="Password", type="password")
+                        new_role = gr.Radio(["advertiser", "admin"], value="advertiser", label="Role")
+                        create_btn = gr.Button("Create user")
+                    with gr.Row():
+                        target = gr.Textbox(label="Email to disable or enable")
+                        disable_btn = gr.Button("Disable")
+                        enable_btn = gr.Button("Enable")
+                    admin_msg = gr.HTML()
+                with gr.Accordion("Queue health", open=True):
+                    queue_html = gr.HTML()
+                    with gr.Row():
+                        queue_refresh = gr.Button("Refresh")
+                        canary_queue = gr.Radio(["cpu", "gpu"], value="cpu", label="Canary queue")
+                        canary_btn = gr.Button("Run canary")
+                    canary_msg = gr.HTML()
+                with gr.Accordion("Model versions", open=True):
+                    models_html = gr.HTML()
+
+        results_outputs = [
+            header_html, gallery_html, chart_html, heat_html, outcomes_html, pick_a, pick_b, rank_prefer,
+        ]  # fmt: skip
+        demo.load(header, None, [top, admin_tab])
+        current.change(follow, current, [progress_html, timer, status]).then(
+            resultsview.load, current, results_outputs
+        ).then(lambda: ("", None, "", []), None, [pair_html, comparison, pair_msg, picked])
+        timer.tick(progress.tick, [current, status], [progress_html, timer, status], show_progress="hidden")
+        status.change(resultsview.load, current, results_outputs, show_progress="hidden")
+
+        click_outputs = [picked, pick_a, pick_b, pair_html, comparison]
+        gallery_html.click(pairs.on_click, [current, picked], click_outputs)
+        heat_html.click(pairs.on_click, [current, picked], click_outputs)
+        compare_btn.click(pairs.open_pair, [current, pick_a, pick_b], [pair_html, comparison])
+        pair_send.click(pairs.comparison_feedback, [comparison, pair_verdict, pair_comment], pair_msg)
+        rank_send.click(pairs.ranking_feedback, [current, rank_verdict, rank_prefer, rank_comment], rank_msg)
+
+        history_tab.select(history.history, search, history_html)
+        search.submit(history.history, search, history_html)
+        history_html.click(history.open_batch, None, [current, tabs])
+
+        admin_tab.select(admin.users_panel, None, users_html).then(admin.queue_panel, None, queue_html).then(
+            admin.models_panel, None, models_html
+        )
+        create_btn.click(admin.create_user, [new_email, new_password, new_role], [admin_msg, users_html])
+        disable_btn.click(admin.disable, [target], [admin_msg, users_html])
+        enable_btn.click(admin.enable, [target], [admin_msg, users_html])
+        queue_refresh.click(admin.queue_panel, None, queue_html)
+        canary_btn.click(admin.canary, canary_queue, canary_msg)
+    return demo
