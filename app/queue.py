@@ -29,7 +29,7 @@ ROUTES = {
 
 
 def celery_config(settings: Settings, broker_url: str) -> dict[str, Any]:
-    """Reliability settings from DESIGN.md; tests/test_celery_config.py pins every one."""
+    """Reliability settings from DESIGN.md; tests/queue/test_celery_config.py pins every one."""
     visibility = {"visibility_timeout": settings.visibility_timeout}
     broker_options: dict[str, Any] = dict(visibility)
     if settings.redis_key_prefix:

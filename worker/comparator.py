@@ -28,6 +28,7 @@ from selector.types import Comparator, Pair, Verdict
 log = logging.getLogger(__name__)
 
 KILL_ENV = "CREATIVE4U_FAKE_KILL_ON"  # test-only: creative ids whose comparison ends the process (fake backend)
+FAIL_ENV = "CREATIVE4U_FAKE_FAIL_ON"  # test-only: creative ids whose comparison raises a parse error (fake backend)
 
 
 @dataclass(frozen=True)
@@ -120,20 +121,26 @@ def build(spec: Spec, settings: Settings) -> Comparator:
 
 class _KillSwitch:
     """Test hook (fake backend only): a comparison that involves a listed creative ends the process, as a crash
-    in native code or the OOM killer would."""
+    in native code or the OOM killer would, or raises the error an unparseable comparator output would."""
 
-    def __init__(self, inner: Comparator, kill_keys: set[str]) -> None:
-        self.inner, self.kill_keys = inner, kill_keys
+    def __init__(self, inner: Comparator, kill_keys: set[str], fail_keys: set[str]) -> None:
+        self.inner, self.kill_keys, self.fail_keys = inner, kill_keys, fail_keys
         self.version, self.prompt_version = inner.version, inner.prompt_version
 
     def compare(self, pairs: Sequence[Pair]) -> list[Verdict]:
         if any(p.first.key in self.kill_keys or p.second.key in self.kill_keys for p in pairs):
             os._exit(137)
+        if any(p.first.key in self.fail_keys or p.second.key in self.fail_keys for p in pairs):
+            raise ValueError("cannot parse the comparator output (scripted failure)")
         return self.inner.compare(pairs)
 
 
+def _ids(variable: str) -> set[int]:
+    return {int(x) for x in os.environ.get(variable, "").replace(",", " ").split() if x.isdigit()}
+
+
 def kill_ids() -> set[int]:
-    return {int(x) for x in os.environ.get(KILL_ENV, "").replace(",", " ").split() if x.isdigit()}
+    return _ids(KILL_ENV)
 
 
 class ComparatorSlot:
@@ -162,9 +169,11 @@ class ComparatorSlot:
 
 
 def with_kill_switch(comparator: Comparator, spec: Spec, keys_by_id: dict[int, str]) -> Comparator:
-    ids = kill_ids() if spec.backend == "fake" else set()
-    keys = {keys_by_id[i] for i in ids if i in keys_by_id}
-    return _KillSwitch(comparator, keys) if keys else comparator
+    if spec.backend != "fake":
+        return comparator
+    kill = {keys_by_id[i] for i in _ids(KILL_ENV) if i in keys_by_id}
+    fail = {keys_by_id[i] for i in _ids(FAIL_ENV) if i in keys_by_id}
+    return _KillSwitch(comparator, kill, fail) if kill or fail else comparator
 
 
 def _free_accelerator() -> None:

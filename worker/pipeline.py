@@ -3,7 +3,10 @@
 judge: claim the rows (lease + attempt), load the images (cached per process, content-addressed), run the
 comparator on the whole GPU batch (both orders of each pair together), write the verdicts in one transaction,
 then plan the next round or finish the batch. A message that was delivered before (its rows carry attempts)
-runs pair by pair, committing each, so one pair that kills the process cannot use up its neighbours' attempts.
+runs pair by pair, committing each, so one pair that kills the process cannot use up its neighbours' attempts;
+likewise a GPU batch that fails permanently (an image that does not decode, an unparseable output) is judged
+again pair by pair, so only the guilty pair is failed. Transient errors (storage, database) release the rows
+without spending an attempt and raise, and the task retries with backoff.
 Messages to send are returned to the task, which sends them after the commit.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,7 +63,7 @@ class ImageCache:
             opened = Image.open(io.BytesIO(data))
             opened.load()
             image = opened.convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:  # PIL's decode errors
             raise PermanentError(f"stored image {key} does not decode: {error}") from error
         with self._lock:
             self._items[key] = image
@@ -83,14 +86,19 @@ def _pairs(runtime: Runtime, batch: Batch, rows: Sequence[claims.Row], creatives
     return [Pair(shown[r.first_id], shown[r.second_id], brief) for r in rows]
 
 
-def _units(rows: Sequence[claims.Row]) -> list[list[int]]:
-    """All rows at once on a first delivery; pair by pair (both orders together) once something died."""
-    if not any(r.attempts > 0 and r.status in claims.OPEN for r in rows):
-        return [[r.id for r in rows]]
+def _by_pair(rows: Sequence[claims.Row]) -> list[list[int]]:
+    """Row ids grouped by unordered pair (both orders together)."""
     by_pair: dict[tuple[int, int], list[int]] = {}
     for r in rows:
         by_pair.setdefault((min(r.first_id, r.second_id), max(r.first_id, r.second_id)), []).append(r.id)
     return list(by_pair.values())
+
+
+def _units(rows: Sequence[claims.Row]) -> list[list[int]]:
+    """All rows at once on a first delivery; pair by pair (both orders together) once something died."""
+    if not any(r.attempts > 0 and r.status in claims.OPEN for r in rows):
+        return [[r.id for r in rows]]
+    return _by_pair(rows)
 
 
 def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task_id: str) -> Outcome:
@@ -98,7 +106,9 @@ def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task
     outcome = Outcome()
     with runtime.db.transaction() as session:
         rows = claims.peek(session, ids)
-    for unit in _units(rows):
+    units = deque(_units(rows))
+    while units:
+        unit = units.popleft()
         with runtime.db.transaction() as session:
             batch = session.get(Batch, batch_id)
             if batch is None or batch.status != "comparing":
@@ -126,6 +136,15 @@ def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task
                 claims.release(session, [r.id for r in claimed], f"retrying: {error}")
             raise
         except Exception as error:
+            split = _by_pair(claimed)
+            if len(split) > 1:
+                # One bad pair must not fail its GPU-batch neighbours: hand the rows back (the attempt is
+                # refunded) and judge them pair by pair, so only the guilty pair fails.
+                log.warning("GPU batch %s failed (%s); retrying pair by pair", [r.id for r in claimed], error)
+                with runtime.db.transaction() as session:
+                    claims.release(session, [r.id for r in claimed], f"isolating: {error}")
+                units.extendleft(reversed(split))
+                continue
             log.exception("comparisons %s failed permanently", [r.id for r in claimed])
             with runtime.db.transaction() as session:
                 claims.fail(session, [r.id for r in claimed], f"{type(error).__name__}: {error}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from redis_server import RedisServer
 from sqlalchemy import select, update
 from workers import Workers
 
@@ -43,11 +44,23 @@ def _apply(env: dict[str, str]) -> None:
 
 
 @pytest.fixture
+def aof_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private Redis with AOF persistence that the test may crash and restart."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def qenv(app_env: dict[str, str], request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """app_env plus the fast settings; `@pytest.mark.parametrize("qenv", ["postgresql"], indirect=True)` for PG."""
+    """app_env plus the fast settings. `@pytest.mark.parametrize("qenv", ["postgresql"], indirect=True)` for PG;
+    a param containing "aof" points broker and workers at the test's own restartable Redis (`aof_redis`)."""
     env = dict(app_env) | FAST
-    if getattr(request, "param", "sqlite") == "postgresql":
+    param = str(getattr(request, "param", "sqlite"))
+    if "postgresql" in param:
         env["CREATIVE4U_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    if "aof" in param:
+        env["CREATIVE4U_REDIS_URL"] = request.getfixturevalue("aof_redis").url
     saved = {k: os.environ.get(k) for k in env}
     _apply(env)
     try:
