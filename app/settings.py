@@ -26,33 +26,39 @@ class Settings(BaseSettings):
         "", description="Prefix for every broker key, so several deployments or test runs share one Redis"
     )
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="Address the web host listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web host listens on")
     secret_key: str = Field("", description="Signs session cookies; generated into data_dir when empty")
-    session_hours: int = Field(12, ge=1)
-    login_max_failures: int = Field(5, ge=1)
-    login_lockout_seconds: int = Field(300, ge=1)
+    session_hours: int = Field(12, ge=1, description="A login session expires after this many hours")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins (per account or client) before throttling")
+    login_lockout_seconds: int = Field(300, ge=1, description="How long throttled logins are refused")
 
     # The model: empty means the CPU features comparator.
     model: str = Field("", description="Qwen2/2.5-VL folder or hub id; 'tiny' builds the test model")
-    model_adapter: str = ""
-    quantization: Literal["auto", "nf4", "int8", "none"] = "auto"
-    max_pixels: int = Field(1024 * 1024, ge=28 * 28)
-    max_new_tokens: int = Field(512, ge=1)
-    gpu_batch_size: int = Field(8, ge=1)
+    model_adapter: str = Field("", description="Optional LoRA adapter folder (peft) applied on top of the model")
+    quantization: Literal["auto", "nf4", "int8", "none"] = Field(
+        "auto", description="bitsandbytes quantization; auto: 4-bit NF4 on CUDA, none on CPU"
+    )
+    max_pixels: int = Field(
+        1024 * 1024, ge=28 * 28, description="Images are resized under this many pixels for the model"
+    )
+    max_new_tokens: int = Field(512, ge=1, description="Longest reasoning the model may write per comparison")
+    gpu_batch_size: int = Field(8, ge=1, description="Comparisons (orders) per forward pass on a GPU worker")
 
     # Uploads.
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
-    max_files_per_batch: int = Field(200, ge=2)
-    max_image_pixels: int = Field(40_000_000, ge=4096)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest accepted file (image or zip)")
+    max_files_per_batch: int = Field(200, ge=2, description="Most creatives in one batch")
+    max_image_pixels: int = Field(40_000_000, ge=4096, description="Larger images are refused before decoding")
 
     # Queue reliability (DESIGN.md: visibility timeout above the hard time limit, attempts kept in the db).
-    task_soft_time_limit: int = Field(540, ge=1)
-    task_time_limit: int = Field(600, ge=1)
-    visibility_timeout: int = Field(900, ge=1)
-    lease_seconds: int = Field(660, ge=1)
-    max_attempts: int = Field(3, ge=1)
-    reconcile_seconds: int = Field(30, ge=1)
+    task_soft_time_limit: int = Field(540, ge=1, description="Seconds before a task is asked to stop")
+    task_time_limit: int = Field(600, ge=1, description="Seconds before a task's process is killed")
+    visibility_timeout: int = Field(
+        900, ge=1, description="Seconds before Redis redelivers an unacknowledged task; above the hard limit"
+    )
+    lease_seconds: int = Field(660, ge=1, description="A claimed comparison is free to reclaim after this")
+    max_attempts: int = Field(3, ge=1, description="A comparison that failed this often is marked failed")
+    reconcile_seconds: int = Field(30, ge=1, description="How often the reconciler re-sends lost or expired work")
     unacked_restore_seconds: int = Field(
         0, ge=0, description="Seconds between scans for unacked messages past the visibility timeout; 0: kombu's"
     )
