@@ -45,18 +45,18 @@ def on_click(
     if "a" in data and "b" in data:
         a, b = _id(data["a"]), _id(data["b"])
         html, cid = open_pair(batch_id, a, b, request)
-        return [], gr.Dropdown(value=a), gr.Dropdown(value=b), html, cid
+        return [], gr.update(value=a), gr.update(value=b), html, cid
     creative = _id(data.get("creative"))
     if creative is None:
-        return picked, gr.Dropdown(), gr.Dropdown(), gr.HTML(), None
+        return picked, gr.update(), gr.update(), gr.update(), None
     picked = [p for p in picked if p != creative] if creative in picked else [*picked, creative][-2:]
     if len(picked) < 2:
         # Still checked: the id must be one of the user's images before it is echoed back into a picker.
         with reading(request) as (_rt, session, user):
             access.get_creative(session, user, creative)
-        return picked, gr.Dropdown(value=picked[0] if picked else None), gr.Dropdown(value=None), gr.HTML(), None
+        return picked, gr.update(value=picked[0] if picked else None), gr.update(value=None), gr.update(), None
     html, cid = open_pair(batch_id, picked[0], picked[1], request)
-    return picked, gr.Dropdown(value=picked[0]), gr.Dropdown(value=picked[1]), html, cid
+    return picked, gr.update(value=picked[0]), gr.update(value=picked[1]), html, cid
 
 
 def comparison_feedback(comparison_id: int | None, verdict: str, comment: str, request: gr.Request) -> str:
