@@ -97,8 +97,8 @@ def seed(runtime: Any, email: str, role: str = "advertiser") -> Tenant:
                 RankingEntry(
                     ranking_id=ranking.id, creative_id=c.id, score=1.0 - rank, ci_low=0.5 - rank,
                     ci_high=1.5 - rank, rank=rank, wins=4 - 2 * (rank - 1), losses=2 * (rank - 1), ties=0,
-                )  # fmt: skip
-            )
+                )
+            )  # fmt: skip
         batch.leader_creative_id = creatives[0].id
         token = auth.open_session(session, user, runtime.settings)
         return Tenant(

@@ -60,9 +60,7 @@ def events(me: Tenant, other: Tenant, files: list[str]) -> dict[str, Callable[[T
         "click_second_card": lambda t: pairs.on_click(
             me.batch_id, [me.creative_ids[0]], evt(creative=t.creative_ids[1]), r
         ),
-        "click_heatmap": lambda t: pairs.on_click(
-            t.batch_id, [], evt(a=t.creative_ids[0], b=t.creative_ids[1]), r
-        ),
+        "click_heatmap": lambda t: pairs.on_click(t.batch_id, [], evt(a=t.creative_ids[0], b=t.creative_ids[1]), r),
         "comparison_feedback": lambda t: pairs.comparison_feedback(t.comparison_ids[0], "agree", "x", r),
         "ranking_feedback": lambda t: pairs.ranking_feedback(t.batch_id, "agree", None, "x", r),
         "ranking_prefer_other": lambda t: pairs.ranking_feedback(
@@ -82,9 +80,10 @@ def _missing(t: Tenant) -> Tenant:
 
 def _snapshot(runtime: Any, tenant: Tenant) -> tuple[Any, ...]:
     with runtime.db.session() as s:
-        batches = tuple(s.execute(select(Batch.id, Batch.status, Batch.strategy).where(Batch.owner_id == tenant.user_id)))
+        owned = Batch.owner_id == tenant.user_id
+        batches = tuple(s.execute(select(Batch.id, Batch.status, Batch.strategy).where(owned)))
         creatives = s.scalar(
-            select(func.count()).select_from(Creative).join(Batch, Batch.id == Creative.batch_id).where(Batch.owner_id == tenant.user_id)
+            select(func.count()).select_from(Creative).join(Batch, Batch.id == Creative.batch_id).where(owned)
         )
         feedback = s.scalar(select(func.count()).select_from(Feedback))
         return batches, creatives, feedback
@@ -97,7 +96,9 @@ def upload_file(tmp_path: Path) -> list[str]:
     return [str(path)]
 
 
-def test_every_ui_event_refuses_another_tenants_ids(runtime: Any, alice: Tenant, bob: Tenant, upload_file: list[str]) -> None:
+def test_every_ui_event_refuses_another_tenants_ids(
+    runtime: Any, alice: Tenant, bob: Tenant, upload_file: list[str]
+) -> None:
     before = _snapshot(runtime, bob)
     for name, call in events(alice, bob, upload_file).items():
         message = refusal(lambda call=call: call(bob))  # type: ignore[misc]
@@ -177,7 +178,9 @@ def test_admin_events_work_for_admins(runtime: Any, root: Tenant, bob: Tenant) -
 
 
 @pytest.mark.parametrize("token", [None, "not-a-session"])
-def test_no_session_is_refused_everywhere(alice: Tenant, bob: Tenant, upload_file: list[str], token: str | None) -> None:
+def test_no_session_is_refused_everywhere(
+    alice: Tenant, bob: Tenant, upload_file: list[str], token: str | None
+) -> None:
     anonymous = dataclasses.replace(alice, request=gradio_request(token))
     for name, call in events(anonymous, bob, upload_file).items():
         assert refusal(lambda call=call: call(alice)) == SESSION_ENDED, name  # type: ignore[misc]
