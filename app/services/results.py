@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Batch, Comparison, Creative, Ranking, RankingEntry, User
+from app.models import Batch, Comparison, Creative, Ranking, RankingEntry, User, utcnow
 from app.services import access
 
 
@@ -72,6 +72,7 @@ class Progress:
     creatives: dict[str, int]
     comparisons: dict[str, int]
     error: str | None
+    eta_seconds: float | None = None  # None: not comparing yet, or too early to say
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,18 @@ def progress(session: Session, user: User, batch_id: int) -> Progress:
     fraction = 1.0 if batch.status == "ranked" else (done / total if total else 0.0)
     return Progress(
         batch.id, batch.status, done, total, round(min(max(fraction, 0.0), 1.0), 4), batch.current_round,
-        batch.leader_creative_id, dict(by_creative), dict(by_comparison), batch.error,
+        batch.leader_creative_id, dict(by_creative), dict(by_comparison), batch.error, _eta(batch, done, total),
     )  # fmt: skip
+
+
+def _eta(batch: Batch, done: int, total: int) -> float | None:
+    """Seconds left, extrapolating this run's rate so far (the same rule as lifecycle.batch_progress)."""
+    if batch.status in ("ranked", "failed", "cancelled"):
+        return 0.0
+    if batch.status != "comparing" or batch.started_at is None or done <= 0 or total <= done:
+        return None
+    elapsed = (utcnow() - batch.started_at).total_seconds()
+    return round(max(0.0, elapsed / done * (total - done)), 1)
 
 
 def _latest_ranking(session: Session, batch: Batch) -> Ranking | None:

@@ -19,7 +19,7 @@ from app.runtime import Runtime, get_runtime
 from app.services import auth
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from app.web import media, pages
-from app.web.api import accounts, batches, results
+from app.web.api import accounts, admin, batches, results, runs
 from app.web.api.batches import upload_request_limit
 from app.web.deps import CurrentUser
 from app.web.security import GuardMiddleware
@@ -40,9 +40,10 @@ def _session_email(rt: Runtime, token: str | None) -> str | None:
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(batches.router)
+    router.include_router(runs.router)
     router.include_router(results.router)
     router.include_router(accounts.router)
-    router.include_router(accounts.admin)
+    router.include_router(admin.router)
     return router
 
 

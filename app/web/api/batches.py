@@ -1,4 +1,6 @@
-"""Batches: create, list with search, read, upload files (many, or zips), start, and the cost estimate."""
+"""Batches: create, list with search (the history), read, upload files (many, or zips), and the cost estimate.
+
+Starting, cancelling and re-running live in app.web.api.runs."""
 
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.models import Batch, Creative, utcnow
-from app.queue import START_BATCH, VALIDATE_CREATIVE
+from app.models import Batch, Creative
 from app.runtime import Runtime
 from app.services import access, results, uploads
-from app.web.api.schemas import BatchCreate, BatchList, BatchOut, CreativeOut, FileResult, StartOut, UploadOut
+from app.web.api.schemas import BatchCreate, BatchList, BatchOut, CreativeOut, FileResult, UploadOut
 from app.web.deps import CurrentUser, DbSession, RuntimeDep
 from app.web.uploadfiles import ArchiveRefused, Candidate, check_archive, is_zip, open_zip, read_zip
 
@@ -133,7 +134,7 @@ async def _read_candidates(files: list[UploadFile], rt: Runtime, capacity: int) 
             out.extend(members)
         if planned > capacity:
             raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                status.HTTP_413_CONTENT_TOO_LARGE,
                 f"Too many images: this batch can take {capacity} more (the limit is "
                 f"{settings.max_files_per_batch} per batch). Nothing was stored.",
             )
@@ -185,27 +186,3 @@ async def upload_files(batch_id: int, request: Request, user: CurrentUser, sessi
     return UploadOut(
         batch_id=batch.id, accepted=accepted, rejected=rejected, n_creatives=n, estimated_calls=estimate_calls(batch, n)
     )
-
-
-@router.post("/{batch_id}/start", response_model=StartOut, summary="Validate the images, then compare and rank")
-def start(batch_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
-    batch = access.get_batch(session, user, batch_id)
-    if batch.status != "draft":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"This batch is already {batch.status}.")
-    pending = list(
-        session.scalars(
-            select(Creative.id).where(Creative.batch_id == batch.id, Creative.status == "pending").order_by(Creative.id)
-        )
-    )
-    n = _count(session, batch.id, "pending", "valid")
-    if n < 2:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Upload at least two images before starting.")
-    batch.status = "validating"
-    batch.started_at = utcnow()
-    estimated = estimate_calls(batch, n)
-    session.commit()  # the rows first, then the messages (a worker must find what it is sent)
-    for creative_id in pending:
-        rt.send(VALIDATE_CREATIVE, creative_id)
-    if not pending:  # everything already validated: no last validation will start it, so start it here
-        rt.send(START_BATCH, batch.id)
-    return StartOut(batch_id=batch.id, status=batch.status, queued=len(pending), estimated_calls=estimated)

@@ -89,6 +89,7 @@ class ProgressOut(Out):
     creatives: dict[str, int]
     comparisons: dict[str, int]
     error: str | None
+    eta_seconds: float | None = Field(None, description="Seconds left at the current rate; null when unknown")
 
 
 class EntryOut(Out):
@@ -201,3 +202,59 @@ class TokenCreated(BaseModel):
 
 class Message(BaseModel):
     detail: str
+
+
+class CancelOut(BaseModel):
+    batch_id: int
+    status: str
+    cancelled: bool = Field(description="False when the batch had already finished (nothing changed)")
+
+
+class RerunIn(BaseModel):
+    model_version_id: int = Field(description="A candidate or active model version (GET /admin/model-versions)")
+
+
+class RerunOut(BaseModel):
+    batch_id: int
+    status: str
+    model_version_id: int
+
+
+class ModelVersionOut(Out):
+    id: int
+    name: str
+    backend: str
+    base_model: str
+    adapter_path: str
+    comparator_version: str
+    status: str
+    evaluation: dict[str, Any] | None
+    created_at: datetime
+    promoted_at: datetime | None
+
+
+class WorkerRateOut(Out):
+    worker: str
+    done: int
+    per_minute: float
+    last_at: str
+
+
+class QueueHealthOut(Out):
+    depths: dict[str, int] = Field(description="Messages waiting per queue")
+    unacked: int = Field(description="Messages held by workers (running, or waiting to be restored)")
+    open_comparisons: dict[str, int]
+    expired_leases: int
+    workers: list[WorkerRateOut] = Field(description="Comparisons finished per worker in the window")
+    window_minutes: int
+
+
+class CanaryIn(BaseModel):
+    queue: Literal["cpu", "gpu"] = "gpu"
+    timeout_seconds: float = Field(10.0, gt=0, le=30)
+
+
+class CanaryOut(BaseModel):
+    queue: str
+    ok: bool = Field(description="A worker consuming this queue ran the canary in time")
+    seconds: float | None

@@ -1,0 +1,95 @@
+"""The admin API: accounts (create, disable), queue health and a canary, model versions, dataset exports.
+
+Every route here depends on AdminUser: an advertiser gets 403 before anything runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import select
+
+from app.models import ModelVersion, User
+from app.services import lifecycle, users
+from app.web.api.schemas import (
+    CanaryIn,
+    CanaryOut,
+    Message,
+    ModelVersionOut,
+    QueueHealthOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from app.web.deps import AdminUser, DbSession, RuntimeDep
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/users", response_model=list[UserOut], summary="Every account")
+def list_users(_: AdminUser, session: DbSession) -> Any:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create an account")
+def create_user(body: UserCreate, _: AdminUser, session: DbSession) -> Any:
+    user = users.create_user(session, body.email, body.password, role=body.role, display_name=body.display_name)
+    session.commit()
+    return user
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, summary="Disable (or re-enable) an account")
+def update_user(user_id: int, body: UserUpdate, me: AdminUser, session: DbSession) -> Any:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, "No such user.")
+    if user.id == me.id and not body.is_active:
+        raise HTTPException(status.HTTP_409_CONFLICT, "You cannot disable your own account.")
+    if user.is_admin and user.is_active and not body.is_active and users.count_admins(session) <= 1:
+        raise HTTPException(status.HTTP_409_CONFLICT, "This is the last active admin.")
+    users.set_active(session, user, body.is_active)  # disabling revokes the user's sessions at once
+    session.commit()
+    return user
+
+
+@router.get("/queue", response_model=QueueHealthOut, summary="Queue depths, open work, expired leases, worker rates")
+def queue_health(_: AdminUser, session: DbSession, rt: RuntimeDep, window_minutes: int = 10) -> Any:
+    session.commit()  # lifecycle opens its own transaction (SQLite: one writer at a time)
+    return lifecycle.queue_health(rt, window_minutes=max(1, min(window_minutes, 24 * 60)))
+
+
+@router.post(
+    "/canary",
+    response_model=CanaryOut,
+    summary="Send a canary through a queue and wait for a worker to run it (proves that queue is consumed)",
+)
+def canary(body: CanaryIn, _: AdminUser, session: DbSession, rt: RuntimeDep) -> Any:
+    session.commit()
+    seconds = lifecycle.run_canary(rt, queue=body.queue, timeout=body.timeout_seconds)
+    return CanaryOut(queue=body.queue, ok=seconds is not None, seconds=None if seconds is None else round(seconds, 3))
+
+
+@router.get("/model-versions", response_model=list[ModelVersionOut], summary="Model versions, newest first")
+def model_versions(_: AdminUser, session: DbSession) -> Any:
+    return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
+
+
+@router.post(
+    "/exports",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={501: {"model": Message}},
+    summary="Export feedback and outcomes for training (admins)",
+)
+def create_export(me: AdminUser, session: DbSession) -> Any:
+    if importlib.util.find_spec("app.services.exports") is None:
+        raise HTTPException(
+            status.HTTP_501_NOT_IMPLEMENTED, "Dataset export is not available in this build yet (app.services.exports)."
+        )
+    from app.services import exports  # type: ignore[attr-defined]
+
+    result = exports.create_export(session, me)
+    session.commit()
+    return Message(detail=f"export {getattr(result, 'id', '')} created")
