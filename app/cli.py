@@ -1,4 +1,5 @@
-"""`creative4u` command line: up (what `make run` calls), web, worker, migrate, create-user.
+"""`creative4u` command line: up (what `make run` calls), web, worker, migrate, create-user; export, train and
+models (app.cli_loop).
 
 The CLI starts workers as subprocesses (`celery -A worker.celery_app`) and never imports `worker` itself.
 """
@@ -180,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--password", help="default: CREATIVE4U_NEW_PASSWORD or a random one, printed")
     create.set_defaults(func=cmd_create_user)
+    from app.cli_loop import add_loop_commands  # export, train, models: the refresh loop
+
+    add_loop_commands(sub)
     return parser
 
 

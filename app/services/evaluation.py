@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.models import Export, ModelVersion, User, utcnow
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.registry import active_version, get_version
+from app.settings import Settings, get_settings
 from selector.types import Brief, Comparator, Creative, Pair, combine_orders
 
 
@@ -117,8 +118,9 @@ def evaluate_comparator(comparator: Comparator, pairs: Sequence[HeldOutPair]) ->
     )  # fmt: skip
 
 
-def build_comparator(row: ModelVersion, data_dir: Path | None = None) -> Comparator:
-    """The comparator a worker would load for this version (in this process; the GPU when there is one)."""
+def build_comparator(row: ModelVersion, settings: Settings | None = None) -> Comparator:
+    """The comparator a worker would load for this version (in this process; the GPU when there is one), with
+    the same image cap, token limit and batch size as the workers' settings."""
     if row.backend == "fake":
         from selector.fake import FakeComparator
 
@@ -130,14 +132,19 @@ def build_comparator(row: ModelVersion, data_dir: Path | None = None) -> Compara
         return FeaturesComparator(weights)
     from selector.mllm import MLLMComparator, MLLMConfig
 
+    settings = settings or get_settings()
     model = row.base_model
     if model == "tiny":  # the locally built test model, where workers keep it
         from selector.testing import build_tiny_model
 
-        folder = (data_dir or Path("data")) / "models" / "tiny"
+        folder = settings.data_dir / "models" / "tiny"
         model = str(folder if (folder / "config.json").exists() else build_tiny_model(folder))
     quantization = row.quantization if row.quantization in ("auto", "nf4", "int8", "none") else "auto"
-    return MLLMComparator(MLLMConfig(model=model, adapter=row.adapter_path or None, quantization=quantization))  # type: ignore[arg-type]
+    config = MLLMConfig(
+        model=model, adapter=row.adapter_path or None, quantization=quantization,  # type: ignore[arg-type]
+        max_pixels=settings.max_pixels, max_new_tokens=settings.max_new_tokens, batch_size=settings.gpu_batch_size,
+    )  # fmt: skip
+    return MLLMComparator(config)
 
 
 def resolve_dataset(session: Session, dataset: str | None, export_id: int | None) -> str:

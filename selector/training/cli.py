@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from selector.training.config import GRPORunConfig, SFTRunConfig, add_arguments, from_args
+from selector.training.runs import RunResult
 
 STAGES = {"sft": SFTRunConfig, "grpo": GRPORunConfig}
 
 
-def add_stage_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_stage_parsers(sub: argparse._SubParsersAction) -> None:
     """One subcommand per stage, each with its config's flags; `args.stage` names the stage."""
     for stage, cls in STAGES.items():
         parser = sub.add_parser(stage, help=(cls.__doc__ or "").strip().splitlines()[0])
@@ -19,16 +21,16 @@ def add_stage_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         parser.set_defaults(stage=stage)
 
 
-def run_stage(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Train one stage from parsed flags; returns its `RunResult`."""
-    config = from_args(STAGES[args.stage], args)
+def run_stage(args: argparse.Namespace) -> RunResult:
+    """Train one stage from parsed flags."""
+    config: Any = from_args(STAGES[args.stage], args)
     if args.stage == "sft":
         from selector.training.sft import run_sft
 
-        return run_sft(config)  # type: ignore[arg-type]
+        return run_sft(config)
     from selector.training.grpo import run_grpo
 
-    return run_grpo(config)  # type: ignore[arg-type]
+    return run_grpo(config)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,11 +51,11 @@ def load_trainable(config: TrainConfig) -> Trainable:
         raise ValueError("quantization must be none or nf4")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)
+        model: Any = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)
     if config.quantization == "nf4":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
     if config.adapter:
-        model = PeftModel.from_pretrained(model, config.adapter, is_trainable=True, **local)
+        model = PeftModel.from_pretrained(model, config.adapter, is_trainable=True)
     else:
         lora = LoraConfig(
             r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
@@ -79,9 +79,10 @@ def common_args(config: TrainConfig) -> dict[str, Any]:
         "save_steps": config.save_steps,
         "seed": config.seed,
         "bf16": cuda and config.bf16,
-        "gradient_checkpointing": cuda and config.gradient_checkpointing,
         "use_cpu": not cuda,
         "report_to": "none",
         "remove_unused_columns": False,
         "dataloader_num_workers": 0,
+        # Passed only when on: transformers 5 warns about the old name, which TRL 1.16 still reads.
+        **({"gradient_checkpointing": True} if cuda and config.gradient_checkpointing else {}),
     }
