@@ -53,7 +53,8 @@ def load_trainable(config: TrainConfig) -> Trainable:
         warnings.simplefilter("ignore")
         model: Any = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)
     if config.quantization == "nf4":
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+        checkpointing = cuda and config.gradient_checkpointing  # on CPU it only slows the tiny model down
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=checkpointing)
     if config.adapter:
         model = PeftModel.from_pretrained(model, config.adapter, is_trainable=True)
     else:

@@ -20,6 +20,7 @@ from selector.training.dataset_writer import write_export
 from selector.training.formats import OrderedExample
 from selector.training.grpo import reward_functions, run_grpo
 from selector.training.runs import read_run
+from selector.training.sft import run_sft
 from selector.types import Brief, Pair
 
 
@@ -114,3 +115,20 @@ def test_bad_flags_and_configs_fail_clearly(
     with pytest.raises(SystemExit):
         train_main(["sft", "--dataset", str(export_dir)])  # --model and --output-dir are required
     assert SFTRunConfig(model="m", dataset="d", output_dir="o").learning_rate == 1e-5
+
+
+def test_qlora_sft_step_on_4bit_weights(export_dir: Path, tiny_model_path: Path, tmp_path: Path) -> None:
+    """QLoRA: the base in 4-bit NF4 (bitsandbytes runs on CPU too), LoRA in full precision on top."""
+    config = SFTRunConfig(
+        model=str(tiny_model_path), dataset=str(export_dir), output_dir=str(tmp_path / "qlora"), quantization="nf4",
+        max_steps=1, per_device_train_batch_size=2, gradient_accumulation_steps=1, lora_r=4, lora_alpha=8,
+        learning_rate=1e-3, logging_steps=1, use_cpu=True,
+    )  # fmt: skip
+    result = run_sft(config)
+    assert result.steps == 1 and result.final_loss is not None
+    weights = load_file(str(tmp_path / "qlora" / "adapter_model.safetensors"))
+    assert any("lora_B" in k and v.abs().sum() > 0 for k, v in weights.items())
+    loaded = MLLMComparator(MLLMConfig(model=str(tiny_model_path), adapter=str(tmp_path / "qlora"), quantization="nf4"))
+    assert loaded.loaded.quantization == "nf4"
+    with pytest.raises(ValueError, match="quantization"):
+        run_sft(SFTRunConfig(model=str(tiny_model_path), dataset=str(export_dir), output_dir="x", quantization="int3"))
