@@ -5,10 +5,11 @@ Every route here depends on AdminUser: an advertiser gets 403 before anything ru
 
 from __future__ import annotations
 
-import importlib.util
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.models import ModelVersion, User
@@ -76,20 +77,32 @@ def model_versions(_: AdminUser, session: DbSession) -> Any:
     return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
 
 
+class ExportIn(BaseModel):
+    """Which labelled pairs to export (all optional): label dates, batch owners, label sources, held-out share."""
+
+    since: date | None = None
+    until: date | None = None
+    advertiser_ids: list[int] = Field(default_factory=list)
+    sources: list[Literal["ctr", "feedback"]] = ["ctr", "feedback"]
+    test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    seed: int = 0
+
+
 @router.post(
     "/exports",
     response_model=Message,
-    status_code=status.HTTP_202_ACCEPTED,
-    responses={501: {"model": Message}},
-    summary="Export feedback and outcomes for training (admins)",
+    status_code=status.HTTP_201_CREATED,
+    summary="Export labelled pairs (CTR outcomes and feedback) as a training dataset (admins)",
 )
-def create_export(me: AdminUser, session: DbSession) -> Any:
-    if importlib.util.find_spec("app.services.exports") is None:
-        raise HTTPException(
-            status.HTTP_501_NOT_IMPLEMENTED, "Dataset export is not available in this build yet (app.services.exports)."
-        )
-    from app.services import exports  # type: ignore[attr-defined]
+def create_export(me: AdminUser, session: DbSession, body: ExportIn | None = None) -> Any:
+    from app.services import exports
 
-    result = exports.create_export(session, me)
+    spec = body or ExportIn()
+    filters = exports.ExportFilters(
+        since=spec.since, until=spec.until, advertiser_ids=tuple(spec.advertiser_ids), sources=tuple(spec.sources),
+        test_fraction=spec.test_fraction, seed=spec.seed,
+    )  # fmt: skip
+    result = exports.create_export(session, me, filters)
     session.commit()
-    return Message(detail=f"export {getattr(result, 'id', '')} created")
+    pairs = result.counts["pairs"]
+    return Message(detail=f"export {result.id}: {pairs['total']} pairs ({pairs['train']} train, {pairs['test']} test)")
