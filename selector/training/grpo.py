@@ -24,7 +24,7 @@ def reward_functions(config: GRPORunConfig) -> tuple[list[object], list[float]]:
 
 
 def run_grpo(config: GRPORunConfig) -> RunResult:
-    dataset = load_split(config.dataset, "grpo", config.split, config.max_samples)
+    dataset = load_split(config.dataset, "grpo", config.split, config.max_samples, seed=config.seed)
     funcs, weights = reward_functions(config)
     trainable = load_trainable(config)
     args = GRPOConfig(

@@ -11,7 +11,7 @@ from selector.training.runs import RunResult, finish
 
 
 def run_sft(config: SFTRunConfig) -> RunResult:
-    dataset = load_split(config.dataset, "sft", config.split, config.max_samples)
+    dataset = load_split(config.dataset, "sft", config.split, config.max_samples, seed=config.seed)
     trainable = load_trainable(config)
     args = SFTConfig(
         **common_args(config),

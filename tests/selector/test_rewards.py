@@ -6,12 +6,12 @@ import doctest
 
 import pytest
 
-from selector.training import formats, rewards
+from selector.training import data, formats, rewards
 
 FULL = "\n".join(f"Q{n}: {'NO' if n < 3 else 'B' if n == 10 else 'A<B'}" for n in range(1, 11))
 
 
-@pytest.mark.parametrize("module", [rewards, formats])
+@pytest.mark.parametrize("module", [rewards, formats, data])
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module, verbose=False)  # type: ignore[arg-type]
     assert result.attempted >= 1 and result.failed == 0
@@ -51,3 +51,11 @@ def test_order_agreement_needs_the_mirror_in_the_batch() -> None:
         ["forward", "backward", "forward", "backward", "forward", "backward"],
     )
     assert got == [1.0, 1.0, 0.0, 0.0, 0.0, None]
+
+
+def test_pair_order_shuffles_pairs_and_keeps_both_orders_together() -> None:
+    ids = [f"p{i // 2}" for i in range(20)]
+    order = data.pair_order(ids, seed=7)
+    assert sorted(order) == list(range(20)) and order != list(range(20))
+    assert all(ids[order[i]] == ids[order[i + 1]] for i in range(0, 20, 2))
+    assert data.pair_order(ids, seed=7) == order

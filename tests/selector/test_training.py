@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,8 @@ def test_sft_then_grpo_one_step_each_and_the_adapter_loads(
     logged = grpo.log[0]
     for name in ("accuracy_reward", "format_reward", "order_agreement_reward"):
         assert f"rewards/{name}/mean" in logged
+    # Both orders of a pair shared the generation batch, so the order-agreement reward had mirrors to compare.
+    assert not math.isnan(logged["rewards/order_agreement_reward/mean"])
     assert (tmp_path / "grpo" / "adapter_config.json").is_file()
 
     base = MLLMComparator(MLLMConfig(model=str(tiny_model_path), max_new_tokens=8))
