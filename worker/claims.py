@@ -66,11 +66,20 @@ def give_up(session: Session, ids: Sequence[int], task_id: str, max_attempts: in
 
 
 def claim(
-    session: Session, ids: Sequence[int], worker: str, task_id: str, lease_seconds: int, max_attempts: int
+    session: Session,
+    ids: Sequence[int],
+    worker: str,
+    task_id: str,
+    lease_seconds: int,
+    max_attempts: int,
+    *,
+    give_up_first: bool = True,
 ) -> list[Row]:
-    """Lease what can be leased among `ids`; rows done, failed, cancelled or leased by a live task are skipped."""
+    """Lease what can be leased among `ids`; rows done, failed, cancelled or leased by a live task are skipped.
+    Rows at the attempt limit are failed first; a caller that saw none there may skip that statement."""
     now = utcnow()
-    give_up(session, ids, task_id, max_attempts)
+    if give_up_first:
+        give_up(session, ids, task_id, max_attempts)
     stmt = (
         update(T)
         .where(T.c.id.in_(list(ids)), _claimable(now, task_id), T.c.attempts < max_attempts)

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ModelVersion
+from app.models import Batch, ModelVersion
 from app.settings import Settings
 from selector.types import Comparator, Pair, Verdict
 
@@ -80,6 +80,14 @@ def spec_for(session: Session, settings: Settings, model_version_id: int | None)
             return version_spec(row)
     row = active_version(session)
     return version_spec(row) if row is not None else settings_spec(settings)
+
+
+def pinned_spec(session: Session, settings: Settings, batch: Batch) -> Spec:
+    """What a running batch was started with: its model version, or the settings comparator when it has none.
+    Never the version promoted since, so a running batch never mixes versions."""
+    if batch.model_version_id is None:
+        return settings_spec(settings)
+    return spec_for(session, settings, batch.model_version_id)
 
 
 def _tiny_model(settings: Settings) -> str:

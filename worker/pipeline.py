@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models import Batch, Creative
 from app.runtime import Runtime
@@ -28,7 +29,7 @@ from app.storage import StorageError
 from selector.types import Brief, Pair
 from selector.types import Creative as Shown
 from worker import claims, planner
-from worker.comparator import SLOT, spec_for, with_kill_switch
+from worker.comparator import SLOT, pinned_spec, spec_for, with_kill_switch
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +74,37 @@ class ImageCache:
 
 
 IMAGES = ImageCache()
+# creative id -> (storage key, sha256) of validated creatives: fixed once validated, so cached per process
+# (one query fewer per GPU batch).
+Stored = dict[int, tuple[str, str]]
+_STORED: Stored = {}
 
 
-def _pairs(runtime: Runtime, batch: Batch, rows: Sequence[claims.Row], creatives: dict[int, Creative]) -> list[Pair]:
+def _stored(session: Session, rows: Sequence[claims.Row]) -> Stored:
+    wanted = {r.first_id for r in rows} | {r.second_id for r in rows}
+    missing = wanted - _STORED.keys()
+    if missing:
+        stmt = select(Creative.id, Creative.storage_key, Creative.sha256).where(
+            Creative.id.in_(missing), Creative.status == "valid"
+        )
+        for cid, key, sha in session.execute(stmt):
+            if key and sha:
+                _STORED[cid] = (key, sha)
+        if len(_STORED) > 100_000:
+            _STORED.clear()
+    return {cid: _STORED[cid] for cid in wanted if cid in _STORED}
+
+
+def _pairs(
+    runtime: Runtime, batch: Batch, rows: Sequence[claims.Row], stored: dict[int, tuple[str, str]]
+) -> list[Pair]:
     brief = Brief(batch.product_title, tuple(batch.queries or ()), "zh" if batch.language == "zh" else "en")
     shown: dict[int, Shown] = {}
     for cid in {r.first_id for r in rows} | {r.second_id for r in rows}:
-        creative = creatives[cid]
-        if creative.status != "valid" or not creative.storage_key or not creative.sha256:
+        if cid not in stored:
             raise PermanentError(f"creative {cid} has no validated image")
-        shown[cid] = Shown(IMAGES.get(runtime, creative.storage_key), creative.sha256)
+        key, sha = stored[cid]
+        shown[cid] = Shown(IMAGES.get(runtime, key), sha)
     return [Pair(shown[r.first_id], shown[r.second_id], brief) for r in rows]
 
 
@@ -104,19 +126,28 @@ def _units(rows: Sequence[claims.Row]) -> list[list[int]]:
 def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task_id: str) -> Outcome:
     settings = runtime.settings
     outcome = Outcome()
-    with runtime.db.transaction() as session:
-        rows = claims.peek(session, ids)
-    units = deque(_units(rows))
-    while units:
-        unit = units.popleft()
+    units: deque[list[int]] | None = None
+    at_limit = True
+    # Whether to settle after the last commit. A write that still sees pending rows records progress and skips
+    # it: those rows' own messages settle after them (or the reconciler does, for a lost one).
+    needs_settle = True
+    while units is None or units:
         with runtime.db.transaction() as session:
             batch = session.get(Batch, batch_id)
             if batch is None or batch.status != "comparing":
                 break
-            claimed = claims.claim(session, unit, worker, task_id, settings.lease_seconds, settings.max_attempts)
-            spec = spec_for(session, settings, batch.model_version_id)
-            creative_ids = {r.first_id for r in claimed} | {r.second_id for r in claimed}
-            creatives = {c.id: c for c in session.scalars(select(Creative).where(Creative.id.in_(creative_ids)))}
+            if units is None:  # first pass: decide how to split the message, in the same transaction
+                rows = claims.peek(session, ids)
+                units = deque(_units(rows))
+                at_limit = any(r.attempts >= settings.max_attempts for r in rows)
+                if not units:
+                    break
+            unit = units.popleft()
+            claimed = claims.claim(
+                session, unit, worker, task_id, settings.lease_seconds, settings.max_attempts, give_up_first=at_limit
+            )
+            spec = pinned_spec(session, settings, batch)
+            stored = _stored(session, claimed)
         outcome.skipped += len(unit) - len(claimed)
         if not claimed:
             continue
@@ -126,8 +157,8 @@ def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task
                 raise PermanentError(
                     f"the comparator is now {comparator.version}, the batch runs {batch.comparator_version}"
                 )
-            pairs = _pairs(runtime, batch, claimed, creatives)
-            keys = {cid: c.sha256 or "" for cid, c in creatives.items()}
+            pairs = _pairs(runtime, batch, claimed, stored)
+            keys = {cid: sha for cid, (_, sha) in stored.items()}
             verdicts = with_kill_switch(comparator, spec, keys).compare(pairs)
             if len(verdicts) != len(pairs):
                 raise PermanentError(f"the comparator returned {len(verdicts)} verdicts for {len(pairs)} pairs")
@@ -149,24 +180,28 @@ def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task
             with runtime.db.transaction() as session:
                 claims.fail(session, [r.id for r in claimed], f"{type(error).__name__}: {error}")
             outcome.failed += len(claimed)
+            needs_settle = True
             continue
         with runtime.db.transaction() as session:
             claims.write_verdicts(session, claimed, verdicts, worker)
+            now = planner.counts(session, batch_id, batch.comparator_version)
+            planner.record_progress(session, batch_id, now.calls)
+            needs_settle = now.pending == 0
         outcome.judged += len(claimed)
-    outcome.messages = settle(runtime, batch_id)
+    outcome.messages = settle(runtime, batch_id) if needs_settle else []
     return outcome
 
 
 def settle(runtime: Runtime, batch_id: int) -> list[list[int]]:
-    """Record progress; plan the next round or finish when nothing of this batch is open."""
+    """Record progress; plan the next round or finish when nothing of this batch is open. Runs after the
+    verdicts committed, so of several workers finishing a round together at least the last one sees it done."""
     with runtime.db.transaction() as session:
         batch = session.get(Batch, batch_id)
         if batch is None or batch.status != "comparing":
             return []
-        st = planner.state(session, batch)
-        if st.open_ids:
-            if batch.progress_done != st.calls_used:
-                batch.progress_done = st.calls_used
+        now = planner.counts(session, batch.id, batch.comparator_version)
+        if now.open:
+            planner.record_progress(session, batch.id, now.calls)
             return []
         return planner.advance(session, batch, runtime.settings)
 

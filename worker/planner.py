@@ -82,6 +82,37 @@ def state(session: Session, batch: Batch) -> State:
     return State(valid_items(session, batch.id), judged, failed, calls, sorted(open_ids))
 
 
+@dataclass(frozen=True)
+class Counts:
+    pending: int
+    running: int
+    calls: int  # done or failed
+
+    @property
+    def open(self) -> int:
+        return self.pending + self.running
+
+
+def counts(session: Session, batch_id: int, version: str) -> Counts:
+    """Rows of the batch's version by state, in one aggregate query."""
+    stmt = select(
+        func.count().filter(C.c.status == "pending"),
+        func.count().filter(C.c.status == "running"),
+        func.count().filter(C.c.status.in_(("done", "failed"))),
+    ).where(C.c.batch_id == batch_id, C.c.comparator_version == version)
+    pending, running, calls = session.execute(stmt).one()
+    return Counts(int(pending or 0), int(running or 0), int(calls or 0))
+
+
+def record_progress(session: Session, batch_id: int, calls: int) -> None:
+    """Monotonic: a worker with an older count never moves progress back."""
+    session.execute(
+        update(B)
+        .where(B.c.id == batch_id, B.c.status == "comparing", B.c.progress_done < calls)
+        .values(progress_done=calls)
+    )
+
+
 def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> None:
     """Insert planned rows; a row already there under the unique key is left as it is (idempotent)."""
     if not rows:
