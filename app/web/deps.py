@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -28,6 +28,9 @@ def db_session(rt: Annotated[Runtime, Depends(runtime_dep)]) -> Iterator[Session
 
 
 DbSession = Annotated[Session, Depends(db_session)]
+# Row ids in paths: positive and within the INTEGER primary keys (PostgreSQL casts the parameter to int4), so
+# an absurd id is a 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 
 

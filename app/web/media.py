@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Response
 from app.services import access
 from app.services.errors import NotFound
 from app.storage import StorageError
-from app.web.deps import CurrentUser, DbSession, RuntimeDep
+from app.web.deps import CurrentUser, DbSession, RowId, RuntimeDep
 
 router = APIRouter(prefix="/media", tags=["media"])
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -46,10 +46,10 @@ def _serve(
 
 
 @router.get("/creatives/{creative_id}/image", summary="A creative's sanitized image (owner or admin)")
-def creative_image(creative_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Response:
+def creative_image(creative_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Response:
     return _serve("image", creative_id, user, session, rt)
 
 
 @router.get("/creatives/{creative_id}/thumb", summary="A creative's thumbnail (owner or admin)")
-def creative_thumb(creative_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Response:
+def creative_thumb(creative_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Response:
     return _serve("thumb", creative_id, user, session, rt)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from app.services import auth
 from app.web.api.schemas import TokenCreate, TokenCreated, TokenOut, UserOut
-from app.web.deps import CurrentUser, DbSession
+from app.web.deps import CurrentUser, DbSession, RowId
 
 router = APIRouter(tags=["account"])
 
@@ -32,7 +32,7 @@ def create_token(body: TokenCreate, user: CurrentUser, session: DbSession) -> An
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, user: CurrentUser, session: DbSession) -> None:
+def revoke_token(token_id: RowId, user: CurrentUser, session: DbSession) -> None:
     if not auth.revoke_api_token(session, user, token_id):
         raise HTTPException(404, "No such token.")
     session.commit()

@@ -24,7 +24,7 @@ from app.web.api.schemas import (
     UserOut,
     UserUpdate,
 )
-from app.web.deps import AdminUser, DbSession, RuntimeDep
+from app.web.deps import AdminUser, DbSession, RowId, RuntimeDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -42,7 +42,7 @@ def create_user(body: UserCreate, _: AdminUser, session: DbSession) -> Any:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, summary="Disable (or re-enable) an account")
-def update_user(user_id: int, body: UserUpdate, me: AdminUser, session: DbSession) -> Any:
+def update_user(user_id: RowId, body: UserUpdate, me: AdminUser, session: DbSession) -> Any:
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(404, "No such user.")

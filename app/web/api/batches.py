@@ -17,7 +17,7 @@ from app.models import Batch, Creative
 from app.runtime import Runtime
 from app.services import access, results, uploads
 from app.web.api.schemas import BatchCreate, BatchList, BatchOut, CreativeOut, FileResult, UploadOut
-from app.web.deps import CurrentUser, DbSession, RuntimeDep
+from app.web.deps import CurrentUser, DbSession, RowId, RuntimeDep
 from app.web.uploadfiles import ArchiveRefused, Candidate, check_archive, is_zip, open_zip, read_zip
 
 router = APIRouter(prefix="/batches", tags=["batches"])
@@ -77,17 +77,17 @@ def create_batch(body: BatchCreate, user: CurrentUser, session: DbSession) -> An
 
 
 @router.get("/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: int, user: CurrentUser, session: DbSession) -> Any:
+def get_batch(batch_id: RowId, user: CurrentUser, session: DbSession) -> Any:
     return results.batch_summary(session, user, batch_id)
 
 
 @router.get("/{batch_id}/creatives", response_model=list[CreativeOut])
-def list_creatives(batch_id: int, user: CurrentUser, session: DbSession) -> Any:
+def list_creatives(batch_id: RowId, user: CurrentUser, session: DbSession) -> Any:
     return results.creatives(session, user, batch_id)
 
 
 @router.get("/{batch_id}/estimate", summary="Model calls the batch will cost with its strategy")
-def get_estimate(batch_id: int, user: CurrentUser, session: DbSession) -> dict[str, int]:
+def get_estimate(batch_id: RowId, user: CurrentUser, session: DbSession) -> dict[str, int]:
     batch = access.get_batch(session, user, batch_id)
     n = _count(session, batch.id, "pending", "valid")
     return {"batch_id": batch.id, "n_creatives": n, "estimated_calls": estimate_calls(batch, n)}
@@ -147,7 +147,7 @@ async def _read_candidates(files: list[UploadFile], rt: Runtime, capacity: int) 
     openapi_extra=MULTIPART_DOC,
     summary="Upload images (multipart field 'files'; many files, or zips of images)",
 )
-async def upload_files(batch_id: int, request: Request, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
+async def upload_files(batch_id: RowId, request: Request, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     batch = await run_in_threadpool(access.get_batch, session, user, batch_id)
     if batch.status != "draft":
         raise HTTPException(status.HTTP_409_CONFLICT, "This batch has started; create a new batch to add images.")

@@ -18,13 +18,13 @@ from app.models import Creative
 from app.services import access, lifecycle
 from app.web.api.batches import estimate_calls
 from app.web.api.schemas import CancelOut, RerunIn, RerunOut, StartOut
-from app.web.deps import CurrentUser, DbSession, RuntimeDep
+from app.web.deps import CurrentUser, DbSession, RowId, RuntimeDep
 
 router = APIRouter(prefix="/batches", tags=["batches"])
 
 
 @router.post("/{batch_id}/start", response_model=StartOut, summary="Validate the images, then compare and rank")
-async def start(batch_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
+async def start(batch_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     def check() -> tuple[int, int]:
         batch = access.get_batch(session, user, batch_id)
         if batch.status != "draft":
@@ -51,7 +51,7 @@ async def start(batch_id: int, user: CurrentUser, session: DbSession, rt: Runtim
     response_model=CancelOut,
     summary="Stop a batch that has not finished (running comparisons' verdicts are dropped)",
 )
-def cancel(batch_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
+def cancel(batch_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     session.commit()
     cancelled = lifecycle.cancel_batch(rt, user, batch_id)
     now = lifecycle.batch_progress(rt, user, batch_id)
@@ -64,7 +64,7 @@ def cancel(batch_id: int, user: CurrentUser, session: DbSession, rt: RuntimeDep)
     status_code=status.HTTP_202_ACCEPTED,
     summary="Judge a finished batch again with another model version (earlier rankings are kept)",
 )
-def rerun(batch_id: int, body: RerunIn, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
+def rerun(batch_id: RowId, body: RerunIn, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     session.commit()
     lifecycle.rerun_batch(rt, user, batch_id, body.model_version_id)
     now = lifecycle.batch_progress(rt, user, batch_id)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_ID = 2**31 - 1  # INTEGER primary keys
+
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -146,7 +148,9 @@ class FeedbackIn(BaseModel):
 
 
 class RankingFeedbackIn(FeedbackIn):
-    preferred_creative_id: int | None = Field(None, description="Needed with prefer_other: the image you'd pick")
+    preferred_creative_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Needed with prefer_other: the image you'd pick"
+    )
 
 
 class FeedbackOut(Out):
@@ -211,7 +215,9 @@ class CancelOut(BaseModel):
 
 
 class RerunIn(BaseModel):
-    model_version_id: int = Field(description="A candidate or active model version (GET /admin/model-versions)")
+    model_version_id: int = Field(
+        ge=1, le=MAX_ID, description="A candidate or active model version (GET /admin/model-versions)"
+    )
 
 
 class RerunOut(BaseModel):
