@@ -46,9 +46,7 @@ def score_chart(entries: list[EntryView]) -> str:
         cy = PAD + ROW_H * i + ROW_H / 2
         label = e.filename if len(e.filename) <= 24 else e.filename[:22] + "…"
         tone = "lead" if e.rank == 1 else "rest"
-        parts.append(
-            f'<text x="{LABEL_W - 10}" y="{cy + 4:.1f}" class="label" text-anchor="end">#{e.rank} {esc(label)}</text>'
-        )
+        parts.append(f'<text x="{LABEL_W - 10}" y="{cy + 4:.1f}" class="label" text-anchor="end">{esc(label)}</text>')
         parts.append(
             f'<line x1="{x(e.ci_low):.1f}" y1="{cy:.1f}" x2="{x(e.ci_high):.1f}" y2="{cy:.1f}" class="ci {tone}"/>'
         )

@@ -99,19 +99,19 @@ def build_ui() -> gr.Blocks:
                 progress_html = gr.HTML(empty("Start a batch, or open one from History."), elem_id="c4u-progress")
                 header_html = gr.HTML(elem_id="c4u-results-header")
                 gallery_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-gallery")
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     pick_a = gr.Dropdown(label="Image A", choices=[], elem_id="c4u-pick-a")
                     pick_b = gr.Dropdown(label="Image B", choices=[], elem_id="c4u-pick-b")
-                    compare_btn = gr.Button("Compare these two", elem_id="c4u-compare")
+                    compare_btn = gr.Button("Compare these two", elem_id="c4u-compare", scale=0, min_width=200)
                 pair_html = gr.HTML(elem_id="c4u-pair")
-                with gr.Accordion("Your feedback on this comparison", open=True):
+                with gr.Accordion("Your feedback on this comparison", open=True, visible=False) as pair_box:
                     pair_verdict = gr.Radio(pairs.VERDICTS, label="The model's pick", elem_id="c4u-pair-verdict")
                     pair_comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="c4u-pair-comment")
                     pair_send = gr.Button("Send feedback", elem_id="c4u-pair-send")
                     pair_msg = gr.HTML(elem_id="c4u-pair-msg")
                 with gr.Row():
-                    chart_html = gr.HTML(elem_id="c4u-chart")
-                    heat_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-heatmap")
+                    chart_html = gr.HTML(elem_id="c4u-chart", min_width=420)
+                    heat_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-heatmap", min_width=420)
                 outcomes_html = gr.HTML(elem_id="c4u-outcomes")
                 with gr.Accordion("Your feedback on the ranking", open=False):
                     rank_verdict = gr.Radio(pairs.VERDICTS, label="The model's winner", elem_id="c4u-rank-verdict")
@@ -158,8 +158,10 @@ def build_ui() -> gr.Blocks:
         status.change(resultsview.load, current, results_outputs, show_progress="hidden")
 
         click_outputs = [picked, pick_a, pick_b, pair_html, comparison]
-        gallery_html.click(pairs.on_click, [current, picked], click_outputs)
-        heat_html.click(pairs.on_click, [current, picked], click_outputs)
+        # "multiple": a second card clicked while the first click is still being handled must not be dropped.
+        gallery_html.click(pairs.on_click, [current, picked], click_outputs, trigger_mode="multiple")
+        heat_html.click(pairs.on_click, [current, picked], click_outputs, trigger_mode="multiple")
+        comparison.change(lambda c: gr.Accordion(visible=c is not None), comparison, pair_box, queue=False)
         compare_btn.click(pairs.open_pair, [current, pick_a, pick_b], [pair_html, comparison])
         pair_send.click(pairs.comparison_feedback, [comparison, pair_verdict, pair_comment], pair_msg)
         rank_send.click(pairs.ranking_feedback, [current, rank_verdict, rank_prefer, rank_comment], rank_msg)

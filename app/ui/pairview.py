@@ -93,11 +93,13 @@ def _card(label: str, creative: CreativeView, winner: bool) -> str:
     )
 
 
-def _reasoning(order: OrderView | None, title: str) -> str:
+def _reasoning(order: OrderView | None, title: str, first: CreativeView, second: CreativeView) -> str:
     if order is None or not (order.reasoning or order.raw_text):
         return ""
     text = order.reasoning or order.raw_text or ""
-    return f'<div class="c4u-reasoning"><h4>{title}</h4><pre>{esc(text)}</pre></div>'
+    # The model's own text names images by position; say which file each letter was in that call.
+    legend = f"In this text, A is {esc(first.filename)} and B is {esc(second.filename)}."
+    return f'<div class="c4u-reasoning"><h4>{title}</h4><p class="c4u-sub">{legend}</p><pre>{esc(text)}</pre></div>'
 
 
 def pair_detail(detail: PairDetail) -> str:
@@ -119,5 +121,5 @@ def pair_detail(detail: PairDetail) -> str:
         f'<div class="c4u-verdict">{verdict}</div>'
         f'<div class="c4u-orders">{_order_summary(forward, True)}{_order_summary(backward, False)}</div>'
         f"<h4>Creative Evaluation Protocol</h4>{protocol_table(forward, backward)}"
-        f"<h4>Reasoning</h4>{_reasoning(forward, 'A shown first')}{_reasoning(backward, 'B shown first')}"
+        f"<h4>Reasoning</h4>{_reasoning(forward, 'A shown first', a, b)}{_reasoning(backward, 'B shown first', b, a)}"
     )

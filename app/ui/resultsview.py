@@ -18,7 +18,7 @@ from app.services import access, outcomes, results
 from app.services.results import CreativeView, EntryView
 from app.ui import charts
 from app.ui.context import reading
-from app.ui.render import STRATEGY_LABELS, badge, chips, empty, esc, section, when
+from app.ui.render import STRATEGY_LABELS, empty, esc, section, when
 
 # Clicks on cards and heatmap cells become one "click" event carrying the ids (handled in pairs.py).
 CLICK_JS = """
@@ -42,18 +42,19 @@ def _ctr(deliveries: dict[int, outcomes.Delivery], creative_id: int) -> str:
     return f'<div class="c4u-ctr">CTR {d.ctr:.2%} <span class="c4u-sub">({d.impressions:,} impressions)</span></div>'
 
 
-def _entry_card(e: EntryView, deliveries: dict[int, outcomes.Delivery], top: bool, shared: int) -> str:
-    # Creatives whose intervals overlap share a rank; say so rather than show several unexplained "#1".
-    tie = f" (tied with {shared - 1})" if shared > 1 else ""
+def _entry_card(e: EntryView, deliveries: dict[int, outcomes.Delivery], position: int, shared: int) -> str:
+    # Creatives whose intervals overlap share a rank: the badge is the order by score, the caption the rank.
+    tie = f", shared by {shared}" if shared > 1 else ""
+    top = position == 1
     return (
         f'<figure class="c4u-card{" c4u-top" if top else ""}" data-cid="{int(e.creative_id)}" tabindex="0" '
         f'title="Click two images to compare them">'
-        f'<div class="c4u-rank">{"Model pick · " if top else ""}rank {e.rank}{tie}</div>'
         f'<img src="{esc(e.thumb_url)}" alt="{esc(e.filename)}" loading="lazy">'
-        f'<figcaption><div class="c4u-name">{esc(e.filename)}</div>'
+        f'<figcaption><div class="c4u-name"><span class="c4u-rank">#{position}</span> {esc(e.filename)}</div>'
+        f"{'<div class=c4u-best>Model pick</div>' if top else ''}"
         f'<div class="c4u-score">score <b>{e.score:+.2f}</b> <span class="c4u-sub">90% interval '
         f"{e.ci_low:+.2f} to {e.ci_high:+.2f}</span></div>"
-        f'<div class="c4u-sub">{e.wins} wins · {e.losses} losses · {e.ties} ties</div>'
+        f'<div class="c4u-sub">rank {e.rank}{tie} · {e.wins} wins · {e.losses} losses · {e.ties} ties</div>'
         f"{_ctr(deliveries, e.creative_id)}</figcaption></figure>"
     )
 
@@ -70,7 +71,7 @@ def _creative_card(c: CreativeView) -> str:
 def gallery(view: results.ResultsView, creatives: list[CreativeView], deliveries: dict[int, Any]) -> str:
     if view.entries:
         shared = Counter(e.rank for e in view.entries)
-        cards = "".join(_entry_card(e, deliveries, i == 0, shared[e.rank]) for i, e in enumerate(view.entries))
+        cards = "".join(_entry_card(e, deliveries, i, shared[e.rank]) for i, e in enumerate(view.entries, start=1))
         hint = "Ranked best first. Click two images (or a heatmap cell) to see why one beat the other."
     else:
         cards = "".join(_creative_card(c) for c in creatives)
@@ -90,9 +91,7 @@ def _header(summary: results.BatchSummary, view: results.ResultsView) -> str:
             f'<a class="c4u-button" href="/api/v1/batches/{summary.id}/export.json" download>Download JSON</a>'
         )
     return (
-        f'<div class="c4u-row"><h2>#{summary.id} {esc(summary.product_title)}</h2>{badge(summary.status)}'
-        f'<span class="c4u-spacer"></span>{links}</div>'
-        f'<div class="c4u-chips">{chips(summary.queries)}</div>'
+        f'<div class="c4u-row"><h2>Results</h2><span class="c4u-spacer"></span>{links}</div>'
         f'<p class="c4u-sub">{summary.n_creatives} images · {esc(strategy)}{budget} · {view.calls_used} model calls'
         f" used · model {esc(view.comparator_version or 'not chosen yet')} · created {when(summary.created_at)}</p>"
     )

@@ -27,7 +27,7 @@ transition:width .6s ease}
 .c4u-leader{display:flex;gap:.7rem;align-items:center;margin-top:.6rem}
 .c4u-thumb{object-fit:cover;border-radius:6px;background:#f1f5f9}.c4u-small{width:72px;height:72px}
 .c4u-tiny{width:40px;height:40px}
-.c4u-gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.8rem}
+.c4u-gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.8rem}
 .c4u-card{position:relative;margin:0;border:2px solid #e2e8f0;border-radius:10px;overflow:hidden;background:#fff;
 cursor:pointer;transition:border-color .15s,box-shadow .15s}
 .c4u-card:hover{border-color:#93c5fd}.c4u-card.c4u-picked{border-color:#2f5bea;box-shadow:0 0 0 3px #2f5bea55}
@@ -35,15 +35,16 @@ cursor:pointer;transition:border-color .15s,box-shadow .15s}
 .c4u-card img{width:100%;aspect-ratio:1/1;object-fit:contain;background:#f8fafc;display:block}
 .c4u-card figcaption{padding:.45rem .55rem;font-size:.85rem}
 .c4u-name{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.c4u-rank{position:absolute;top:6px;left:6px;background:#0f172acc;color:#fff;border-radius:6px;
-padding:.05rem .45rem;font-weight:700}
+.c4u-rank{background:#0f172a;color:#fff !important;border-radius:6px;padding:0 .4rem;font-weight:700;margin-right:.2rem}
 .c4u-card.c4u-top .c4u-rank{background:#16a34a}
+.c4u-best{position:absolute;top:6px;right:6px;background:#16a34a;color:#fff !important;border-radius:6px;
+padding:.05rem .5rem;font-size:.8rem;font-weight:700}
 .c4u-ctr{color:#0f766e;font-weight:600}
 .c4u-button{display:inline-block;padding:.35rem .8rem;border:1px solid #cbd5e1;border-radius:6px;
 text-decoration:none;color:#1e293b;background:#fff;margin-left:.3rem}
 .c4u-section{margin:.6rem 0}.c4u-section h3{margin:.3rem 0}
-.c4u-chart .grid{stroke:#e2e8f0}.c4u-chart .tick{font-size:11px;fill:#64748b}
-.c4u-chart .label{font-size:12px;fill:#1e293b}.c4u-chart .ci{stroke-width:6;stroke-linecap:round}
+.c4u-chart .grid{stroke:#e2e8f0}.c4u-chart .tick{font-size:13px;fill:#64748b}
+.c4u-chart .label{font-size:15px;fill:#1e293b}.c4u-chart .ci{stroke-width:6;stroke-linecap:round}
 .c4u-chart .ci.lead{stroke:#86efac}.c4u-chart .ci.rest{stroke:#bfdbfe}
 .c4u-chart .dot.lead{fill:#16a34a}.c4u-chart .dot.rest{fill:#2f5bea}
 .c4u-heatmap{border-collapse:collapse;font-size:.8rem}
