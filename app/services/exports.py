@@ -11,6 +11,7 @@ an accepted verdict, its reasoning is mirrored (letters swapped).
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Batch, Comparison, Creative, Export, Feedback, Outcome, User
+from app.models import Batch, Comparison, Creative, Export, Feedback, Outcome, User, utcnow
 from app.services.errors import Forbidden, InvalidInput
 from app.services.outcome_labels import Delivery, LabelRule, derive_pairs
 from app.storage import Storage
@@ -287,6 +288,8 @@ def create_export(
     session.add(export)
     session.flush()
     root = Path(out_dir) / f"export-{export.id:04d}"
+    if root.exists():  # left by another database (ids restart): never mix two exports in one folder
+        root = root.with_name(f"{root.name}-{utcnow():%Y%m%dT%H%M%S%f}")
     by_source: dict[str, int] = defaultdict(int)
     for p in pairs:
         by_source["+".join(sorted(p.sources))] += 1
@@ -302,7 +305,11 @@ def create_export(
     }  # fmt: skip
     from selector.training.dataset_writer import write_export
 
-    manifest = write_export(root, splits, images, info)
+    try:
+        manifest = write_export(root, splits, images, info)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)  # the row rolls back with the caller's transaction; so does the folder
+        raise
     export.path, export.counts, export.status = str(root), {k: v for k, v in manifest.items() if k != "filters"}, "done"
     session.flush()
     return ExportResult(export.id, str(root), export.counts)

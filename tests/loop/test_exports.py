@@ -62,8 +62,13 @@ def _export(world: World, tmp_path: Path, filters: ExportFilters | None = None):
 
 
 def test_export_writes_trl_formats_with_a_product_split(world: World, populated: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    stale = tmp_path / "exports" / "export-0001"  # another database's export 1: never overwritten
+    stale.mkdir(parents=True)
+    (stale / "keep.txt").write_text("theirs")
     result = _export(world, tmp_path / "exports", ExportFilters(test_fraction=0.3, seed=3))
     root = Path(result.path)
+    assert root != stale and root.name.startswith("export-0001-") and (stale / "keep.txt").read_text() == "theirs"
+    assert sorted(p.name for p in stale.iterdir()) == ["keep.txt"]
     pairs = result.counts["pairs"]
     # Red kettle: 3 CTR pairs + 1 in the second batch; Blue mug: 1 feedback pair; Green tea: a conflict.
     assert pairs["total"] == 5 and pairs["conflicts"] == 1
