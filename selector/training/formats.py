@@ -8,7 +8,8 @@ to pick the winner wherever it sits. Every format shares the conversational `pro
   find an example's mirror in the same generation batch;
 - SFT (prompt-completion): the same plus `completion`, the assistant's `<think>...</think><answer>X</answer>`
   taken from a verdict that agreed with the label (an accepted verdict);
-- DPO: the same prompt with `chosen` and `rejected` assistant turns.
+- DPO: the same prompt with `chosen` and `rejected` assistant turns (`label` is called `chosen_answer` there:
+  TRL reserves `label` beside chosen/rejected for unpaired preferences).
 """
 
 from __future__ import annotations
@@ -83,7 +84,10 @@ def sft_row(ex: OrderedExample) -> dict[str, Any] | None:
 def dpo_row(ex: OrderedExample) -> dict[str, Any] | None:
     if not ex.chosen or not ex.rejected:
         return None
-    return _base(ex) | {
+    # TRL reads a `label` column beside chosen/rejected as an unpaired (KTO) preference, so the answer is renamed.
+    base = _base(ex)
+    base["chosen_answer"] = base.pop("label")
+    return base | {
         "chosen": assistant(completion_text(ex.chosen, ex.label)),
         "rejected": assistant(completion_text(ex.rejected, other(ex.label))),
     }

@@ -113,8 +113,9 @@ def test_export_writes_trl_formats_with_a_product_split(world: World, populated:
     dpo_rows = [r for split in dpo for r in dpo[split]]
     assert len(dpo_rows) >= 1
     for r in dpo_rows:
-        assert parse_output(r["chosen"][0]["content"][0]["text"]).answer == r["label"]
-        assert parse_output(r["rejected"][0]["content"][0]["text"]).answer not in (r["label"], None)
+        assert "label" not in r
+        assert parse_output(r["chosen"][0]["content"][0]["text"]).answer == r["chosen_answer"]
+        assert parse_output(r["rejected"][0]["content"][0]["text"]).answer not in (r["chosen_answer"], None)
 
     # JSONL mirrors the datasets with image paths; the card and manifest carry the counts.
     lines = (root / "jsonl" / "grpo-train.jsonl").read_text().splitlines()

@@ -135,3 +135,25 @@ def test_qlora_sft_step_on_4bit_weights(export_dir: Path, tiny_model_path: Path,
     assert loaded.loaded.quantization == "nf4"
     with pytest.raises(ValueError, match="quantization"):
         run_sft(SFTRunConfig(model=str(tiny_model_path), dataset=str(export_dir), output_dir="x", quantization="int3"))
+
+
+def test_dpo_rows_feed_trls_dpo_trainer(export_dir: Path, tiny_model_path: Path, tmp_path: Path) -> None:
+    """The DPO format is what TRL's DPOTrainer takes: one step on the tiny model."""
+    from trl import DPOConfig, DPOTrainer
+
+    from selector.training.data import load_split
+    from selector.training.modeling import common_args, load_trainable
+
+    config = SFTRunConfig(
+        model=str(tiny_model_path), dataset=str(export_dir), output_dir=str(tmp_path / "dpo"), max_steps=1,
+        per_device_train_batch_size=2, gradient_accumulation_steps=1, lora_r=4, lora_alpha=8, use_cpu=True,
+    )  # fmt: skip
+    trainable = load_trainable(config)
+    trainer = DPOTrainer(
+        model=trainable.model, args=DPOConfig(**common_args(config), save_strategy="no"),
+        train_dataset=load_split(export_dir, "dpo", seed=0), processing_class=trainable.processor,
+    )  # fmt: skip
+    trainer.train()
+    assert trainer.state.global_step == 1
+    # At the first step the policy is its own reference, so the DPO loss is exactly -log(sigmoid(0)) = log 2.
+    assert trainer.state.log_history[-1]["train_loss"] == pytest.approx(math.log(2), abs=1e-3)
