@@ -81,7 +81,9 @@ def _new_batch_tab(draft: gr.State, current: gr.State, tabs: gr.Tabs) -> None:
 
 
 def build_ui() -> gr.Blocks:
-    with gr.Blocks(title="Creative4U Studio", analytics_enabled=False) as demo:
+    # delete_cache: uploads the person never submitted leave Gradio's cache within the hour (submitted ones
+    # are deleted at once by newbatch.upload).
+    with gr.Blocks(title="Creative4U Studio", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
         gr.HTML(f"<style>{CSS}</style>", padding=False)
         top = gr.HTML()
         draft = gr.State(None)

@@ -85,6 +85,10 @@ def _mount_ui(app: FastAPI, rt: Runtime) -> bool:
         max_file_size=rt.settings.max_upload_bytes,
         ssr_mode=False,
         footer_links=[],
+        # Results stay on the server: no run history kept in the browser, no MCP tools, no monitoring page.
+        run_history=False,
+        mcp_server=False,
+        enable_monitoring=False,
     )
     return True
 

@@ -13,14 +13,30 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import Tenant, gradio_request, png_bytes
 from sqlalchemy import func, select
+from ui_tenants import Tenant, gradio_request, png_bytes, seed
 
 from app.models import Batch, Creative, Feedback, User
 from app.ui import admin, history, layout, newbatch, pairs, progress, resultsview
 from app.ui.context import ADMINS_ONLY, SESSION_ENDED
 
 MISSING = 987_654
+
+
+# Fixtures here rather than in a conftest.py: other test folders import their conftest by that bare name.
+@pytest.fixture
+def alice(runtime: Any) -> Tenant:
+    return seed(runtime, "alice@example.com")
+
+
+@pytest.fixture
+def bob(runtime: Any) -> Tenant:
+    return seed(runtime, "bob@example.com")
+
+
+@pytest.fixture
+def root(runtime: Any) -> Tenant:
+    return seed(runtime, "root@example.com", role="admin")
 
 
 def evt(**data: Any) -> gr.EventData:

@@ -1,4 +1,4 @@
-"""UI test fixtures: two advertisers and an admin, each with a judged and ranked batch (real rows, real stored
+"""UI test helpers: two advertisers and an admin, each with a judged and ranked batch (real rows, real stored
 images), and gr.Request objects carrying a real session cookie, as Gradio hands them to event handlers."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import pytest
 from PIL import Image
 from starlette.requests import Request
 
@@ -105,18 +104,3 @@ def seed(runtime: Any, email: str, role: str = "advertiser") -> Tenant:
             user.id, user.email, batch.id, draft.id, [c.id for c in creatives], [c.id for c in drafts],
             [c.id for c in comparisons], marker, gradio_request(token),
         )  # fmt: skip
-
-
-@pytest.fixture
-def alice(runtime: Any) -> Tenant:
-    return seed(runtime, "alice@example.com")
-
-
-@pytest.fixture
-def bob(runtime: Any) -> Tenant:
-    return seed(runtime, "bob@example.com")
-
-
-@pytest.fixture
-def root(runtime: Any) -> Tenant:
-    return seed(runtime, "root@example.com", role="admin")
