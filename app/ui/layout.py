@@ -175,7 +175,9 @@ def build_ui() -> gr.Blocks:
         admin_tab.select(admin.users_panel, None, users_html).then(admin.queue_panel, None, queue_html).then(
             admin.models_panel, None, models_html
         )
-        create_btn.click(admin.create_user, [new_email, new_password, new_role], [admin_msg, users_html])
+        create_btn.click(admin.create_user, [new_email, new_password, new_role], [admin_msg, users_html]).success(
+            lambda: ("", ""), None, [new_email, new_password], queue=False
+        )
         disable_btn.click(admin.disable, [target], [admin_msg, users_html])
         enable_btn.click(admin.enable, [target], [admin_msg, users_html])
         queue_refresh.click(admin.queue_panel, None, queue_html)

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EMAIL, PASSWORD = "marketer@example.com", "correct horse battery"
+ADMIN = "admin@example.com"
 # A pasted search-terms report: the first column is the query, the header row is skipped.
 REPORT = "\n".join(
     ["Search term\tImpressions\tCTR", "running shoes\t48210\t3.1%", "lightweight sneakers\t20511\t2.4%",
@@ -78,6 +79,7 @@ def stack(runtime: Any, app_env: dict[str, str], tmp_path: Path) -> Iterator[tup
 
     with runtime.db.transaction() as session:
         create_user(session, EMAIL, PASSWORD, role="advertiser")
+        create_user(session, ADMIN, PASSWORD, role="admin")
     port = _free_port()
     env = {**os.environ, **app_env, "CREATIVE4U_PORT": str(port)}
     web = Process([sys.executable, "-m", "app.cli", "web"], env, tmp_path / "web.log")
@@ -135,6 +137,17 @@ def _shot(page: Any, name: str, locator: Any = None) -> None:
     assert path.stat().st_size > 10_000  # a picture, not a blank page
 
 
+def _login(page: Any, base: str, email: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/ui")
+    expect(page).to_have_url(f"{base}/login?next=/ui")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".c4u-topbar")).to_contain_text(email, timeout=60_000)
+
+
 def test_marketer_journey(stack: tuple[str, dict[str, Any]], browser: Any, runtime: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -147,12 +160,7 @@ def test_marketer_journey(stack: tuple[str, dict[str, Any]], browser: Any, runti
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         # Log in through the host's own page; /ui without a session sends us there.
-        page.goto(f"{base}/ui")
-        expect(page).to_have_url(f"{base}/login?next=/ui")
-        page.fill("#email", EMAIL)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page.locator(".c4u-topbar")).to_contain_text(EMAIL, timeout=60_000)
+        _login(page, base, EMAIL)
         expect(page.get_by_role("tab", name="Admin")).to_have_count(0)  # advertisers get no admin tab
 
         # New batch: files, brief, strategy; the report names the rejected file and keeps the rest.
@@ -229,3 +237,35 @@ def test_marketer_journey(stack: tuple[str, dict[str, Any]], browser: Any, runti
         assert saved.verdict == "agree" and saved.comment.startswith("The sale badge")
     assert errors == [], errors
     assert procs["web"].proc.poll() is None, procs["web"].text()
+
+
+def test_admin_pages(stack: tuple[str, dict[str, Any]], browser: Any, runtime: Any) -> None:
+    """An admin sees the Admin tab: creates and disables an account, reads queue health, runs a canary that the
+    real worker answers, and lists model versions."""
+    from playwright.sync_api import expect
+
+    from app.models import User
+
+    base, _procs = stack
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    try:
+        _login(page, base, ADMIN)
+        page.get_by_role("tab", name="Admin").click()
+        expect(page.get_by_text(EMAIL)).to_be_visible(timeout=60_000)
+        page.get_by_label("Email", exact=True).fill("newcomer@example.com")
+        page.get_by_label("Password", exact=True).fill("a long enough password")
+        page.get_by_role("button", name="Create user").click()
+        expect(page.get_by_text("Created newcomer@example.com (advertiser).")).to_be_visible(timeout=60_000)
+        page.get_by_label("Email to disable or enable").fill(EMAIL)
+        page.get_by_role("button", name="Disable").click()
+        expect(page.get_by_text(f"{EMAIL} is now disabled.")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("cpu: 0 waiting")).to_be_visible()
+        page.get_by_role("button", name="Run canary").click()
+        expect(page.get_by_text("A worker on the cpu queue answered")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("No registered model versions")).to_be_visible()
+        _shot(page, "admin")
+    finally:
+        page.close()
+    with runtime.db.session() as session:
+        assert session.scalar(select(User.is_active).where(User.email == EMAIL)) is False
+        assert session.scalar(select(User.role).where(User.email == "newcomer@example.com")) == "advertiser"
