@@ -1,9 +1,10 @@
 """Schedulers against round-robin on a simulated comparator with a hidden true order.
 
-The simulated judge answers each call correctly with probability `accuracy` on average, more often when
-the better image is shown first (`bias`), so it favours the first-shown image; its p_first is a random
-confidence in [0.55, 0.95] on the side it chose. Both orders are combined with the real
-`selector.types.combine_orders`, and planning and fitting go through the public `selector.ranking` API.
+The simulated judge (`selector.ranking.simulation.NoisyJudge`) answers each call correctly with probability
+`accuracy` on average, more often when the better image is shown first (`bias`), so it favours the
+first-shown image; its p_first is a random confidence in [0.55, 0.95] on the side it chose. Both orders are
+combined with the real `selector.types.combine_orders`, and planning and fitting go through the public
+`selector.ranking` API (`run_plan` is the loop a worker runs).
 
     .venv/bin/python bench/ranking.py                    # n = 8, 20, 50, 100; 500 seeds; 2 processes
     .venv/bin/python bench/ranking.py --sizes 20 --seeds 1000
@@ -18,8 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from selector.ranking import StrategyConfig, estimate_calls, fit_ranking, next_round
-from selector.types import combine_orders
+from selector.ranking import StrategyConfig, estimate_calls, fit_ranking
+from selector.ranking.simulation import NoisyJudge, run_plan
 
 SCHEDULERS: dict[str, dict] = {
     "round-robin": {"strategy": "round_robin"},
@@ -29,45 +30,47 @@ SCHEDULERS: dict[str, dict] = {
 }
 
 
-def judge(rng: np.random.Generator, better_first: np.ndarray, accuracy: float, bias: float) -> np.ndarray:
-    """p_first for a batch of calls; `better_first[k]` says whether the truly better image is shown first."""
-    right = rng.random(len(better_first)) < np.where(better_first, accuracy + bias, accuracy - bias)
-    says_first = right == better_first
-    confidence = rng.uniform(0.55, 0.95, size=len(better_first))
-    return np.where(says_first, confidence, 1.0 - confidence)
-
-
 def simulate(name: str, n: int, seed: int, accuracy: float, bias: float) -> tuple[int, bool, bool]:
     """One batch: returns calls used, whether the true best leads, whether the true top 3 is the top 3."""
     rng = np.random.default_rng([seed, n, 7])
     items = [int(x) for x in rng.choice(10 * n, size=n, replace=False)]
-    strength = {item: -rank for rank, item in enumerate(rng.permutation(items).tolist())}
+    strength = {item: float(-rank) for rank, item in enumerate(rng.permutation(items).tolist())}
     options = dict(SCHEDULERS[name])
     if options["strategy"] == "round_robin":
         options["round_size"] = n * (n - 1) // 2  # the same pairs in fewer, larger rounds: faster to simulate
-    import os
-
-    if options["strategy"] == "top_k":
-        options["ridge"] = float(os.environ.get("RK_RIDGE", "0.2"))
     cfg = StrategyConfig(seed=seed, **options)
-    judged: list[tuple[int, int, float]] = []
-    calls = 0
-    while pairs := next_round(cfg, items, judged, (), calls).pairs:
-        a = np.array([p[0] for p in pairs])
-        b = np.array([p[1] for p in pairs])
-        a_better = np.array([strength[x] > strength[y] for x, y in pairs])
-        forward = judge(rng, a_better, accuracy, bias)
-        backward = judge(rng, ~a_better, accuracy, bias)
-        judged += [(int(x), int(y), combine_orders(f, r).p) for x, y, f, r in zip(a, b, forward, backward, strict=True)]
-        calls += 2 * len(pairs)
-    result = fit_ranking(items, judged, n_bootstrap=0)
+    run = run_plan(cfg, items, NoisyJudge(strength, accuracy, bias), rng)
+    result = fit_ranking(items, run.judged, n_bootstrap=0)
     truth = sorted(items, key=lambda i: -strength[i])
-    return calls, result.leader == truth[0], set(result.top(3)) == set(truth[:3])
+    return run.calls, result.leader == truth[0], set(result.top(3)) == set(truth[:3])
 
 
 def _task(args: tuple) -> tuple[str, int, tuple[int, bool, bool]]:
     name, n, seed, accuracy, bias = args
     return name, n, simulate(name, n, seed, accuracy, bias)
+
+
+def targets(results: dict[tuple[str, int], list[tuple[int, bool, bool]]], sizes: list[int], names: list[str]) -> None:
+    """The issue's targets: adaptive top-1 against round-robin at n = 20, and how cost grows with n."""
+    print()
+    if 20 in sizes and {"round-robin", "adaptive top-1"} <= set(names):
+        rr = np.array(results[("round-robin", 20)], dtype=float)
+        ad = np.array(results[("adaptive top-1", 20)], dtype=float)
+        diff = ad[:, 1].mean() - rr[:, 1].mean()
+        se = math.sqrt(ad[:, 1].var() / len(ad) + rr[:, 1].var() / len(rr))
+        share = ad[:, 0].mean() / rr[:, 0].mean()
+        verdict = "met" if diff >= -1.96 * se and share <= 0.25 else "NOT met"
+        print(
+            f"target n = 20: adaptive top-1 finds the best {diff:+.1%} vs round-robin (1.96 SE of the difference: "
+            f"{1.96 * se:.1%}) with {share:.0%} of its calls -> {verdict}"
+        )
+    if len(sizes) >= 2:
+        for name in names:
+            calls = [np.mean([r[0] for r in results[(name, n)]]) for n in sizes]
+            slope = np.polyfit(np.log(sizes), np.log(calls), 1)[0]
+            print(
+                f"{name}: calls grow as n^{slope:.2f} over n = {sizes[0]}..{sizes[-1]} (n log n ~ n^1.1-1.2, n^2 = n^2)"
+            )
 
 
 def main() -> None:
@@ -108,6 +111,7 @@ def main() -> None:
                 f"| {n} | {name} | {calls:.0f} | {calls / full:.0%} | {calls / (n * math.log2(n)):.2f} "
                 f"| {best:.1%} ± {se[0]:.1%} | {top3:.1%} ± {se[1]:.1%} |"
             )
+    targets(results, args.sizes, args.schedulers)
     cfgs = ", ".join(f"{name}: {estimate_calls(StrategyConfig(**SCHEDULERS[name]), 20)}" for name in args.schedulers)
     print(f"\nestimate_calls for n = 20 -> {cfgs}; took {time.perf_counter() - start:.0f} s")
 

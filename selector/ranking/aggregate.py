@@ -88,7 +88,9 @@ def fit_ranking(
     """Rank `items` from judged pairs (a, b, p_a). Failed pairs are simply absent: unknown, never a win.
     `n_bootstrap=0` gives Laplace (normal) intervals instead of bootstrap ones."""
     ids = sorted_items(items)
-    rows = clean_judged(ids, judged)
+    rows = sorted(clean_judged(ids, judged))  # resamples must not depend on the order rows arrive in
+    if not ids:
+        return RankingResult(entries=[], win_matrix=[], level=level)
     comp = to_comparisons(ids, rows)
     theta = fit_scores(comp, ridge)
     rng = np.random.default_rng(seed)

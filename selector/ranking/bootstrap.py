@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_factor
 from scipy.stats import norm
 
 from selector.ranking.bradley_terry import DEFAULT_RIDGE, Comparisons, fit_scores, precision
 
-_MAX_FLOATS = 4_000_000  # bounds memory: resamples fitted at once times judged pairs
+_MAX_FLOATS = 4_000_000  # bounds memory: resamples fitted at once times (judged pairs or n^2 Hessian cells)
 
 
 def bootstrap_scores(
     c: Comparisons, theta: np.ndarray, n_bootstrap: int, rng: np.random.Generator, ridge: float = DEFAULT_RIDGE
 ) -> np.ndarray:
     """Refit on `n_bootstrap` resamples (with replacement) of the judged pairs; returns (n_bootstrap, n)."""
-    chunk = max(1, _MAX_FLOATS // max(1, c.m))
-    factor = cho_factor(precision(theta, c, ridge))
+    chunk = max(1, _MAX_FLOATS // max(1, c.m, c.n * c.n))
     out = []
     done = 0
     while done < n_bootstrap:
         rows = min(chunk, n_bootstrap - done)
         weights = rng.multinomial(c.m, np.full(c.m, 1.0 / c.m), size=rows).astype(float)
-        out.append(fit_scores(c, ridge, weights=weights, start=theta, fixed_factor=factor))
+        out.append(fit_scores(c, ridge, weights=weights, start=theta, tol=1e-6))
         done += rows
     return np.concatenate(out, axis=0)
 

@@ -35,6 +35,8 @@ class StrategyConfig:
             raise ValueError("budget_calls must be >= 0")
         if self.round_size < 1:
             raise ValueError("round_size must be at least 1")
+        if self.seed < 0:
+            raise ValueError("seed must be >= 0")
         if not 0.5 <= self.confidence < 1.0:
             raise ValueError("confidence must be in [0.5, 1)")
 

@@ -46,7 +46,7 @@ def to_comparisons(items: Sequence[int], judged: Iterable[Judged]) -> Comparison
     return Comparisons(n=len(items), a=a, b=b, p=p)
 
 
-def pair_keys(pairs: Iterable[Sequence[int]]) -> set[ItemPair]:
+def pair_keys(pairs: Iterable[Sequence[float]]) -> set[ItemPair]:
     """Unordered keys of (a, b, ...) rows; works for judged triples and for plain pairs."""
     return {pair_key(int(r[0]), int(r[1])) for r in pairs}
 

@@ -30,7 +30,8 @@ class BracketState:
 
 
 def _coin(seed: int, key: ItemPair) -> bool:
-    return bool(np.random.default_rng([seed, key[0], key[1]]).random() < 0.5)
+    # ids masked to 32 bits: a seed sequence takes no negative numbers
+    return bool(np.random.default_rng([seed, key[0] & 0xFFFFFFFF, key[1] & 0xFFFFFFFF]).random() < 0.5)
 
 
 def _pair_up(players: Sequence[int], met: set[ItemPair]) -> tuple[list[ItemPair], list[int]]:

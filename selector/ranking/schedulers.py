@@ -29,15 +29,15 @@ class RoundPlan:
 
 def _round_robin_order(items: Sequence[int], seed: int) -> list[ItemPair]:
     """Every pair once, in circle-method rounds over a seeded shuffle, so a partial budget stays balanced."""
-    order = [items[k] for k in np.random.default_rng([seed, 0x7272]).permutation(len(items))]
+    order: list[int | None] = [items[k] for k in np.random.default_rng([seed, 0x7272]).permutation(len(items))]
     if len(order) % 2:
-        order.append(-1)  # a bye
+        order.append(None)  # a bye
     m = len(order)
     pairs: list[ItemPair] = []
     for _ in range(m - 1):
         for t in range(m // 2):
             a, b = order[t], order[m - 1 - t]
-            if a != -1 and b != -1:
+            if a is not None and b is not None:
                 pairs.append(pair_key(a, b))
         order = [order[0], order[-1], *order[1:-1]]
     return pairs
@@ -58,7 +58,7 @@ def next_round(
 ) -> RoundPlan:
     """Like `plan_round`, with the reason when nothing is left to do."""
     ids = sorted_items(items)
-    rows = clean_judged(ids, judged)
+    rows = sorted(clean_judged(ids, judged))  # the same plan whatever order the caller's rows come in
     done = pair_keys(rows)
     known = set(ids)
     failed_keys = {k for k in pair_keys(failed) if known.issuperset(k)} - done  # judged after all: judged
