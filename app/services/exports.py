@@ -188,7 +188,8 @@ def _verdicts(session: Session, batch_ids: Sequence[int]) -> dict[tuple[int, int
 
 
 def _texts(verdicts: list[Comparison], label: str) -> tuple[str | None, str | None, str]:
-    chosen = next((c for c in verdicts if c.answer == label), None)
+    # Only a cleanly parsed verdict teaches the output format; any wrong one will do as a rejected example.
+    chosen = next((c for c in verdicts if c.answer == label and c.parse_ok), None)
     rejected = next((c for c in verdicts if c.answer != label), None)
     return (
         chosen.reasoning if chosen else None,
