@@ -7,13 +7,13 @@ STAMP := $(VENV)/.installed
 # bitsandbytes/accelerate cannot pull another torch build.
 EXTRAS := all,dev
 
-.PHONY: run test setup lint typecheck archcheck audit browsers clean bench
+.PHONY: run test setup lint typecheck archcheck audit browsers clean bench lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -34,6 +34,11 @@ typecheck: setup
 
 archcheck: setup
 	$(BIN)/lint-imports
+
+lock: setup
+	@# After changing dependencies in pyproject.toml: pin what the venv resolved, for every later set-up.
+	{ echo "# Exact versions that make test and make run install (pip constraints). Regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e' | grep -v '^creative4u'; } > requirements.lock
 
 audit: setup
 	@# --strict: a dependency that could not be checked is a failure, not a silent pass.
