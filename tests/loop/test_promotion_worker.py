@@ -4,6 +4,7 @@ comparator version (and the first batch's verdicts keep theirs); a rollback swit
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import sys
@@ -18,8 +19,17 @@ from sqlalchemy import select
 
 from app.models import Batch, Comparison, User
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "queue"))
-from workers import Workers  # the queue tests' real worker subprocess helper
+
+def _queue_workers() -> Any:
+    """tests/queue/workers.py (real Celery worker subprocesses), loaded by path rather than copied."""
+    name = "c4u_test_queue_workers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "queue" / "workers.py")
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
 
 FAST = {
     "CREATIVE4U_MODEL": "fake:0.01",  # the settings comparator, used while no version is active
@@ -85,7 +95,7 @@ def _batch(rt: Any, title: str, n: int = 3, clicks: tuple[int, ...] = ()) -> int
         return int(batch.id)
 
 
-def _run(rt: Any, workers: Workers, batch_id: int) -> set[str]:
+def _run(rt: Any, workers: Any, batch_id: int) -> set[str]:
     from app.queue import START_BATCH
 
     rt.send(START_BATCH, batch_id)
@@ -116,7 +126,7 @@ def test_promotion_switches_the_workers_model(rt: Any, app_env: dict[str, str], 
         evaluate_version(s, admin, alpha, export.path)  # the comparator a worker would build, in this process
         registry.promote(s, admin, alpha)
 
-    pool = Workers({**app_env, **FAST}, tmp_path)
+    pool = _queue_workers().Workers({**app_env, **FAST}, tmp_path)
     try:
         pool.start()
         first_id = _batch(rt, "Water bottle", n=4)
