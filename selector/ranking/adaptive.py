@@ -100,20 +100,18 @@ def plan_top_k(
 ) -> tuple[list[ItemPair], str]:
     """Pairs for the next round, or [] and why not. First the contenders (fewer than k clear losses: a
     top-k item can lose in both orders only to the other k - 1, or by a judge's rare double error) play
-    each other, one game each a round, so a tie sends both on to new opponents; once they cannot meet
-    any more, the Bradley-Terry posterior picks pairs across the boundary until it is settled."""
+    each other, one game each a round, so a tie sends both on to new opponents. Once they are down to k,
+    or cannot meet any more, the Bradley-Terry posterior picks pairs across the boundary until the top-k
+    set is settled (its posterior probability reaches `confidence`) or the budget is spent: one unbeaten
+    item is not yet a settled best, since a double error can knock the true best out early."""
     state = top_k_state(items, judged, k, rng, ridge)
     contenders = decisive_losses(items, judged) < k
-    if contenders.sum() == k:
-        return [], "settled"
     if contenders.sum() > k:
-        # contenders left that have all met (ties) are settled as far as single pairs can tell; more
-        # games against the rest only added noise to the final fit in simulation (bench/ranking.py)
         pairs = choose_pairs(items, state, excluded, max_pairs, 1, rng, among=contenders)
-        return pairs, "" if pairs else "settled"
+        if pairs:
+            return pairs, ""
     if state.set_probability >= confidence:
         return [], "settled"
-    # fewer than k contenders: the posterior fills the remaining places
     per_item = max(1, math.ceil(2 * max_pairs / len(items)))  # fuller batches once play is spread out
     pairs = choose_pairs(items, state, excluded, max_pairs, per_item, rng)
     return pairs, "" if pairs else "settled"
