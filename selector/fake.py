@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from selector.types import Pair, Verdict
 
@@ -34,7 +35,7 @@ class FakeComparator:
         out = []
         for pair in pairs:
             p = float(self.script(pair.first.key, pair.second.key))
-            answer = "A" if p >= 0.5 else "B"
+            answer: Literal["A", "B"] = "A" if p >= 0.5 else "B"
             out.append(
                 Verdict(
                     p_first=p,

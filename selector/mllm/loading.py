@@ -59,7 +59,7 @@ def load(config: MLLMConfig) -> LoadedModel:
     dtype = resolve_dtype(config, device)
     quantization = resolved_quantization(config.quantization, device.type == "cuda")
     # A local folder never touches the hub; a hub id may download on a user's machine (never in tests).
-    local = {"local_files_only": True} if config.is_local else {}
+    local: dict[str, Any] = {"local_files_only": True} if config.is_local else {}
     hf_logging.disable_progress_bar()
     processor = AutoProcessor.from_pretrained(config.model, **local)
     processor.tokenizer.padding_side = "left"  # decoder-only batching: prompts end where generation starts
@@ -72,7 +72,7 @@ def load(config: MLLMConfig) -> LoadedModel:
         kwargs["device_map"] = {"": device.index or 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)
+        model: Any = AutoModelForImageTextToText.from_pretrained(config.model, **kwargs)
     if config.adapter:
         from peft import PeftModel
 

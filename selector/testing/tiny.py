@@ -97,7 +97,7 @@ def _train_tokenizer() -> Qwen2Tokenizer:
     bpe.train_from_iterator(corpus, trainer=trainer)
     bpe.decoder = decoders.ByteLevel()
     vocab = bpe.get_vocab()
-    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in _merges(bpe)]
+    merges: list = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in _merges(bpe)]
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, errors="replace")
     tok.add_special_tokens({"additional_special_tokens": list(SPECIAL_TOKENS[1:])})
     tok.chat_template = CHAT_TEMPLATE
@@ -110,7 +110,7 @@ def build_tiny_model(path: str | os.PathLike[str], seed: int = 0) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     hf_logging.disable_progress_bar()
     tok = _train_tokenizer()
-    ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    ids = {t: int(tok.convert_tokens_to_ids(t)) for t in SPECIAL_TOKENS}  # type: ignore[arg-type]
     config = Qwen2_5_VLConfig(
         text_config={
             "vocab_size": len(tok),
