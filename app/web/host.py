@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import iter_route_contexts
+from starlette.routing import Route
 
 from app.runtime import Runtime, get_runtime
 from app.services import auth
@@ -90,7 +91,23 @@ def _mount_ui(app: FastAPI, rt: Runtime) -> bool:
         mcp_server=False,
         enable_monitoring=False,
     )
+    _close_gradio_files(app)
     return True
+
+
+GRADIO_FILE_ROUTES = ("/ui/gradio_api/file={path:path}", "/ui/gradio_api/file/{path:path}")
+
+
+def _close_gradio_files(app: FastAPI) -> None:
+    """Gradio serves its upload cache to any logged-in user who has a file's URL. This UI never links there
+    (images come from /media, uploads are moved to the store and deleted), so those routes answer 404 for
+    everyone; they are put before the mount so they match first."""
+
+    async def refuse(_: Request) -> JSONResponse:
+        return JSONResponse({"detail": "Not found."}, status_code=404)
+
+    for path in GRADIO_FILE_ROUTES:
+        app.router.routes.insert(0, Route(path, refuse, methods=["GET", "HEAD"], include_in_schema=False))
 
 
 def create_app() -> FastAPI:

@@ -117,8 +117,10 @@ def stack(runtime: Any, app_env: dict[str, str], tmp_path: Path) -> Iterator[tup
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make browsers` (or apt-get install chromium) installs it")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The machine is shared: give every UI expectation room, not Playwright's 5 s default.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
