@@ -187,8 +187,16 @@ def judge(runtime: Runtime, batch_id: int, ids: Sequence[int], worker: str, task
             now = planner.counts(session, batch_id, batch.comparator_version)
             planner.record_progress(session, batch_id, now.calls)
             needs_settle = now.pending == 0
+            if now.open == 0 and not units:
+                # Nothing open even counting uncommitted work of others (it would show as running): this is the
+                # round's last write, so plan the next round (or rank) in the same transaction.
+                current = session.get(Batch, batch_id)
+                if current is not None:
+                    outcome.messages = planner.advance(session, current, settings)
+                needs_settle = False
         outcome.judged += len(claimed)
-    outcome.messages = settle(runtime, batch_id) if needs_settle else []
+    if needs_settle:
+        outcome.messages = settle(runtime, batch_id)
     return outcome
 
 

@@ -113,20 +113,29 @@ def record_progress(session: Session, batch_id: int, calls: int) -> None:
     )
 
 
-def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert planned rows; a row already there under the unique key is left as it is (idempotent)."""
+def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> list[tuple[int, int, int]]:
+    """Insert planned rows; a row already there under the unique key is left as it is (idempotent).
+    Returns (id, first, second) of the rows inserted."""
     if not rows:
-        return
+        return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     keys = ["batch_id", "first_id", "second_id", "comparator_version"]
-    session.execute(dialect.insert(C).values(rows).on_conflict_do_nothing(index_elements=keys))
+    stmt = dialect.insert(C).values(rows).on_conflict_do_nothing(index_elements=keys)
+    return [(r[0], r[1], r[2]) for r in session.execute(stmt.returning(C.c.id, C.c.first_id, C.c.second_id))]
 
 
-def chunks(session: Session, ids: list[int], settings: Settings) -> list[list[int]]:
-    """Message-sized groups: both orders of a pair stay together, a GPU batch per message."""
+def chunks(
+    session: Session, ids: list[int], settings: Settings, rows: list[tuple[int, int, int]] | None = None
+) -> list[list[int]]:
+    """Message-sized groups: both orders of a pair stay together, a GPU batch per message. `rows` are
+    (id, first, second) when the caller has them (saves a query)."""
     if not ids:
         return []
-    rows = session.execute(select(C.c.id, C.c.first_id, C.c.second_id).where(C.c.id.in_(ids)))
+    if rows is None:
+        rows = [
+            (r[0], r[1], r[2])
+            for r in session.execute(select(C.c.id, C.c.first_id, C.c.second_id).where(C.c.id.in_(ids)))
+        ]
     ordered = sorted(rows, key=lambda r: (min(r[1], r[2]), max(r[1], r[2]), r[1]))
     size = max(2, settings.gpu_batch_size - settings.gpu_batch_size % 2)
     flat = [r[0] for r in ordered]
@@ -167,13 +176,17 @@ def advance(session: Session, batch: Batch, settings: Settings) -> list[list[int
     )
     if won != 1:
         return []  # another worker planned this round
+    now = utcnow()
     rows = [
         {"batch_id": batch.id, "first_id": f, "second_id": s, "comparator_version": batch.comparator_version}
-        | {"round": new_round, "status": "pending", "attempts": 0, "created_at": utcnow()}
+        | {"round": new_round, "status": "pending", "attempts": 0, "created_at": now, "enqueued_at": now}
         for a, b in plan.pairs
         for f, s in ((a, b), (b, a))
     ]
-    _insert_ignore(session, rows)
+    inserted = _insert_ignore(session, rows)
+    log.info("batch %s round %s: %s pairs", batch.id, new_round, len(plan.pairs))
+    if len(inserted) == len(rows):  # nothing else can be pending: this round's rows are the open ones
+        return chunks(session, [r[0] for r in inserted], settings, inserted)
     ids = list(
         session.scalars(
             select(C.c.id).where(
@@ -184,7 +197,6 @@ def advance(session: Session, batch: Batch, settings: Settings) -> list[list[int
         )
     )
     mark_enqueued(session, ids)
-    log.info("batch %s round %s: %s pairs", batch.id, new_round, len(plan.pairs))
     return chunks(session, ids, settings)
 
 
