@@ -121,3 +121,20 @@ def disable(email: str, request: gr.Request) -> tuple[str, str]:
 
 def enable(email: str, request: gr.Request) -> tuple[str, str]:
     return set_active(email, True, request)
+
+
+def export_dataset(test_fraction: float | None, request: gr.Request) -> str:
+    """Labelled pairs (CTR outcomes and feedback) as a training dataset, with the default label rule."""
+    from app.services import exports  # only admins reach it; keeps the UI's import light
+
+    rt, _ = current_user(request, admin=True)
+    with rt.db.transaction() as session, ui_errors():
+        me = require_admin(session, request)
+        fraction = 0.2 if test_fraction is None else float(test_fraction)
+        result = exports.create_export(session, me, exports.ExportFilters(test_fraction=fraction))
+        pairs = result.counts.get("pairs", {})
+    return notice(
+        f"Export {result.id}: {pairs.get('total', 0)} labelled pairs ({pairs.get('train', 0)} train, "
+        f"{pairs.get('test', 0)} test), written on the server.",
+        "ok",
+    )

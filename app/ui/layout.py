@@ -99,6 +99,9 @@ def build_ui() -> gr.Blocks:
 
             with gr.Tab("Batch", id="batch"):
                 progress_html = gr.HTML(empty("Start a batch, or open one from History."), elem_id="c4u-progress")
+                cancel_btn = gr.Button(
+                    "Cancel this batch", size="sm", variant="stop", visible=False, elem_id="c4u-cancel"
+                )
                 header_html = gr.HTML(elem_id="c4u-results-header")
                 gallery_html = gr.HTML(js_on_load=resultsview.CLICK_JS, elem_id="c4u-gallery")
                 with gr.Row():
@@ -148,6 +151,11 @@ def build_ui() -> gr.Blocks:
                     canary_msg = gr.HTML()
                 with gr.Accordion("Model versions", open=True):
                     models_html = gr.HTML()
+                with gr.Accordion("Training data export", open=False):
+                    with gr.Row():
+                        test_fraction = gr.Slider(0.0, 0.5, value=0.2, step=0.05, label="Held-out test share")
+                        export_btn = gr.Button("Export labelled pairs")
+                    export_msg = gr.HTML()
 
         results_outputs = [
             header_html, gallery_html, chart_html, heat_html, outcomes_html, pick_a, pick_b, rank_prefer,
@@ -157,6 +165,8 @@ def build_ui() -> gr.Blocks:
             resultsview.load, current, results_outputs
         ).then(lambda: ("", None, "", []), None, [pair_html, comparison, pair_msg, picked])
         timer.tick(progress.tick, [current, status], [progress_html, timer, status], show_progress="hidden")
+        status.change(lambda s: gr.Button(visible=s in progress.RUNNING), status, cancel_btn, queue=False)
+        cancel_btn.click(progress.cancel, current, [progress_html, timer, status])
         status.change(resultsview.load, current, results_outputs, show_progress="hidden")
 
         click_outputs = [picked, pick_a, pick_b, pair_html, comparison]
@@ -182,4 +192,5 @@ def build_ui() -> gr.Blocks:
         enable_btn.click(admin.enable, [target], [admin_msg, users_html])
         queue_refresh.click(admin.queue_panel, None, queue_html)
         canary_btn.click(admin.canary, canary_queue, canary_msg)
+        export_btn.click(admin.export_dataset, test_fraction, export_msg)
     return demo

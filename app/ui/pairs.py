@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.services import access, feedback, results
+from app.services import access, feedback, outcomes, results
 from app.ui.context import UIError, reading, writing
 from app.ui.pairview import pair_detail
 from app.ui.queries import comparison_for_pair
@@ -33,7 +33,20 @@ def open_pair(batch_id: int | None, a: Any, b: Any, request: gr.Request) -> tupl
     with reading(request) as (_rt, session, user):
         comparison_id = comparison_for_pair(session, user, int(batch_id), a_id, b_id)
         detail = results.comparison_detail(session, user, comparison_id)
-    return pair_detail(detail), comparison_id
+        deliveries = outcomes.batch_deliveries(session, detail.batch_id)
+    return pair_detail(detail, _clicks(detail, deliveries)), comparison_id
+
+
+def _clicks(detail: results.PairDetail, deliveries: dict[int, Any]) -> str:
+    """Real CTRs of the two images next to the verdict, where outcomes were imported."""
+    a, b = deliveries.get(detail.creative_a.id), deliveries.get(detail.creative_b.id)
+    if a is None or b is None or not a.impressions or not b.impressions:
+        return ""
+    real = "A" if a.ctr > b.ctr else "B" if b.ctr > a.ctr else "neither"
+    return (
+        f'<div class="c4u-notice c4u-notice-info">Real clicks: A {a.ctr:.2%} of {a.impressions:,} impressions · '
+        f"B {b.ctr:.2%} of {b.impressions:,} · higher CTR: {real}</div>"
+    )
 
 
 def on_click(

@@ -102,7 +102,8 @@ def _reasoning(order: OrderView | None, title: str, first: CreativeView, second:
     return f'<div class="c4u-reasoning"><h4>{title}</h4><p class="c4u-sub">{legend}</p><pre>{esc(text)}</pre></div>'
 
 
-def pair_detail(detail: PairDetail) -> str:
+def pair_detail(detail: PairDetail, outcome: str = "") -> str:
+    """`outcome`: HTML shown under the verdict (real CTRs, where imported)."""
     a, b = detail.creative_a, detail.creative_b
     forward = next((o for o in detail.orders if o.first_id == a.id), None)
     backward = next((o for o in detail.orders if o.first_id == b.id), None)
@@ -118,7 +119,7 @@ def pair_detail(detail: PairDetail) -> str:
     return (
         f'<div class="c4u-pair">{_card("A", a, detail.winner_id == a.id)}'
         f"{_card('B', b, detail.winner_id == b.id)}</div>"
-        f'<div class="c4u-verdict">{verdict}</div>'
+        f'<div class="c4u-verdict">{verdict}</div>{outcome}'
         f'<div class="c4u-orders">{_order_summary(forward, True)}{_order_summary(backward, False)}</div>'
         f"<h4>Creative Evaluation Protocol</h4>{protocol_table(forward, backward)}"
         f"<h4>Reasoning</h4>{_reasoning(forward, 'A shown first', a, b)}{_reasoning(backward, 'B shown first', b, a)}"

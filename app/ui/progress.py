@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from app.services import access, results
+from app.services import access, lifecycle, results
 from app.services.results import Progress
-from app.ui.context import reading
+from app.ui.context import UIError, current_user, reading, ui_errors
 from app.ui.queries import eta_seconds
 from app.ui.render import FINAL_STATUSES, badge, chips, duration, empty, esc, thumb
 
@@ -75,6 +75,21 @@ def render_progress(batch_id: int | None, request: gr.Request) -> tuple[str, str
         f'<div class="c4u-facts">{" · ".join(f for f in facts if f)}</div>{lead}{error}{bad}</div>'
     )
     return html, p.status
+
+
+RUNNING = ("validating", "planned", "comparing")
+
+
+def cancel(batch_id: int | None, request: gr.Request) -> tuple[str, Any, str]:
+    """Stop the followed batch (its open comparisons are dropped); the card then shows it cancelled."""
+    if not batch_id:
+        raise UIError("No batch to cancel.")
+    rt, user = current_user(request)
+    with ui_errors():
+        if not lifecycle.cancel_batch(rt, user, int(batch_id)):
+            gr.Info("This batch had already finished.")
+    html, status = render_progress(batch_id, request)
+    return html, gr.Timer(active=False), status
 
 
 def tick(batch_id: int | None, last_status: str, request: gr.Request) -> tuple[str, Any, str]:

@@ -84,6 +84,7 @@ def events(me: Tenant, other: Tenant, files: list[str]) -> dict[str, Callable[[T
         ),
         "open_history_row": lambda t: history.open_batch(evt(batch=t.batch_id), r),
         "open_history_id": lambda t: history.open_by_id(t.batch_id, r),
+        "cancel": lambda t: progress.cancel(t.batch_id, r),
     }
 
 
@@ -127,7 +128,8 @@ def test_every_ui_event_refuses_another_tenants_ids(
 def test_the_same_events_work_on_own_ids(runtime: Any, alice: Tenant, bob: Tenant, upload_file: list[str]) -> None:
     """The control: with her own ids Alice gets her data (so the refusals above are the ownership checks)."""
     calls = events(alice, bob, upload_file)
-    for name in ("progress", "results", "open_pair", "click_heatmap", "comparison_feedback", "ranking_feedback"):
+    own = ("progress", "results", "open_pair", "click_heatmap", "comparison_feedback", "ranking_feedback", "cancel")
+    for name in own:
         out = text_of(calls[name](alice))
         assert alice.marker in out or "saved" in out, name
         assert bob.marker not in out, name
@@ -163,6 +165,7 @@ ADMIN_EVENTS: dict[str, Callable[[gr.Request, Tenant], Any]] = {
     "queue": lambda r, t: admin.queue_panel(r),
     "canary": lambda r, t: admin.canary("cpu", r),
     "models": lambda r, t: admin.models_panel(r),
+    "export": lambda r, t: admin.export_dataset(0.2, r),
 }
 
 
@@ -189,6 +192,8 @@ def test_admin_events_work_for_admins(runtime: Any, root: Tenant, bob: Tenant) -
         root.request
     )
     assert "waiting" in admin.queue_panel(root.request)
+    # No outcomes or feedback yet: the export says so rather than writing an empty dataset.
+    assert "No labelled pairs" in refusal(lambda: admin.export_dataset(0.2, root.request))
     _html, tab = layout.header(root.request)
     assert tab.visible is True
 
