@@ -69,7 +69,8 @@ def parse_queries(text: str) -> list[str]:
             if rest and all(c.strip().rstrip("%").replace(".", "", 1).isdigit() for c in rest if c.strip()):
                 cells = [head]
         first = cells[0].strip().strip('"')
-        if first.lower() in REPORT_HEADERS:
+        header = line.split("\t")[0].split(",")[0].strip().strip('"').lower()
+        if first.lower() in REPORT_HEADERS or header in REPORT_HEADERS:
             continue
         out.append(first)
     return clean_queries(out)
