@@ -169,6 +169,8 @@ def upload(
         if not paths:
             raise UIError("Drop some images (or a zip of images) first.")
         k, cap = max(1, int(top_k or 1)), _budget(budget)
+        # Read (and unzip) before the transaction: on SQLite it holds the write lock that workers wait for.
+        candidates = read_candidates(paths, current_user(request)[0].settings)
         with writing(request) as (rt, session, user):
             batch = None
             if draft_id:
@@ -183,7 +185,7 @@ def upload(
             else:
                 update_draft(session, user, batch.id, strategy, k, cap)
             accepted, rejected = [], []
-            for c in read_candidates(paths, rt.settings):
+            for c in candidates:
                 if c.data is None:
                     rejected.append(c.error or f"{c.filename}: refused.")
                     continue
