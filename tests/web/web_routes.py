@@ -16,6 +16,8 @@ from PIL import Image
 
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST"), ("/", "GET")}
 ID_NAMES = {"batch_id", "creative_id", "comparison_id", "feedback_id", "token_id", "user_id"}
+# Non-id path parameters and the probe each gets (the host's guards for Gradio's file routes take a path).
+PROBES = {"path": "tmp/gradio/0123456789abcdef/creative.png"}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 
@@ -52,9 +54,9 @@ def params(path: str) -> list[str]:
 
 
 def fill(path: str, ids: dict[str, int]) -> str:
-    unknown = [p for p in params(path) if p not in ID_NAMES]
+    unknown = [p for p in params(path) if p not in ID_NAMES and p not in PROBES]
     assert not unknown, f"{path}: add the path parameter(s) {unknown} to tests/web/web_routes.py"
-    return PARAM.sub(lambda m: str(ids[m.group(1)]), path)
+    return PARAM.sub(lambda m: str(ids[m.group(1)]) if m.group(1) in ID_NAMES else PROBES[m.group(1)], path)
 
 
 Body = Callable[[dict[str, int]], dict[str, Any]]
