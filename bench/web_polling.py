@@ -287,7 +287,8 @@ def main() -> None:
         f"| progress poll, one at a time (service time) | {statistics.median(sequential):.1f} | {p95(sequential):.1f} |"
     )
     print(
-        f"| progress poll, {args.users} users (seen by the pollers' process) | {statistics.median(polls):.1f} | {p95(polls):.1f} |"
+        f"| progress poll, {args.users} users (seen by the pollers' process) | "
+        f"{statistics.median(polls):.1f} | {p95(polls):.1f} |"
     )
     print(f"| **added to page actions** | {statistics.median(loaded) - statistics.median(alone):+.1f} | "
           f"**{added:+.1f}** (target < 50) |")  # fmt: skip
