@@ -53,6 +53,39 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_active(args: argparse.Namespace) -> int:
+    """disable-user / enable-user: a disabled account's sessions end at once and it can no longer log in."""
+    from app.runtime import build_runtime
+    from app.services.users import count_admins, find_user, set_active
+
+    runtime = build_runtime(load_settings_or_exit())
+    with runtime.db.transaction() as session:
+        user = find_user(session, args.email)
+        if user is None:
+            print(f"creative4u: no account {args.email}", file=sys.stderr)
+            return 1
+        if not args.active and user.role == "admin" and user.is_active and count_admins(session) <= 1:
+            print("creative4u: refusing to disable the last active admin", file=sys.stderr)
+            return 1
+        set_active(session, user, args.active)
+        email = user.email
+    print(f"{'enabled' if args.active else 'disabled'} {email}")
+    return 0
+
+
+def cmd_list_users(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.runtime import build_runtime
+
+    runtime = build_runtime(load_settings_or_exit())
+    with runtime.db.transaction() as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            print(f"{user.email}\t{user.role}\t{'active' if user.is_active else 'disabled'}")
+    return 0
+
+
 def _first_login(settings: Settings) -> tuple[str, str]:
     """The local admin made on the first `up`; its password is kept (mode 600) in the data folder."""
     from app.runtime import build_runtime
@@ -181,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--password", help="default: CREATIVE4U_NEW_PASSWORD or a random one, printed")
     create.set_defaults(func=cmd_create_user)
+    sub.add_parser("list-users", help="list accounts with role and state").set_defaults(func=cmd_list_users)
+    for name, active in (("disable-user", False), ("enable-user", True)):
+        toggle = sub.add_parser(name, help=f"{name.split('-')[0]} an account (sessions end at once)")
+        toggle.add_argument("email")
+        toggle.set_defaults(func=cmd_set_active, active=active)
     from app.cli_loop import add_loop_commands  # export, train, models: the refresh loop
 
     add_loop_commands(sub)

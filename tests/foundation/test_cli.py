@@ -36,3 +36,19 @@ def test_migrate_then_create_user(tmp_path: Path) -> None:
 def test_worker_without_redis_says_what_to_do(tmp_path: Path) -> None:
     result = _run(["worker"], {"CREATIVE4U_DATA_DIR": str(tmp_path), "CREATIVE4U_REDIS_URL": ""})
     assert result.returncode == 2 and "CREATIVE4U_REDIS_URL" in result.stderr
+
+
+def test_disable_and_enable_accounts_but_never_the_last_admin(tmp_path: Path) -> None:
+    env = {"CREATIVE4U_DATA_DIR": str(tmp_path), "CREATIVE4U_REDIS_URL": ""}
+    assert _run(["migrate"], env).returncode == 0
+    assert _run(["create-user", "boss@example.com", "--role", "admin"], env).returncode == 0
+    assert _run(["create-user", "ads@example.com"], env).returncode == 0
+    last = _run(["disable-user", "boss@example.com"], env)
+    assert last.returncode == 1 and "last active admin" in last.stderr
+    assert _run(["disable-user", "ads@example.com"], env).stdout.strip() == "disabled ads@example.com"
+    listed = _run(["list-users"], env).stdout
+    assert "ads@example.com\tadvertiser\tdisabled" in listed and "boss@example.com\tadmin\tactive" in listed
+    assert _run(["enable-user", "ads@example.com"], env).returncode == 0
+    assert "ads@example.com\tadvertiser\tactive" in _run(["list-users"], env).stdout
+    unknown = _run(["disable-user", "nobody@example.com"], env)
+    assert unknown.returncode == 1 and "no account" in unknown.stderr
