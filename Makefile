@@ -51,6 +51,11 @@ bench: setup
 	$(BIN)/python bench/ranking.py
 	$(BIN)/python bench/cpu_comparator.py
 	$(BIN)/python bench/mllm_overhead.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/web_polling.py
+	$(BIN)/python bench/web_upload.py
+	$(BIN)/python bench/refresh_loop.py
+	@echo "GPU: $(BIN)/python bench/mllm_gpu.py on a CUDA machine (see README)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
