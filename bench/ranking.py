@@ -65,11 +65,14 @@ def targets(results: dict[tuple[str, int], list[tuple[int, bool, bool]]], sizes:
             f"{1.96 * se:.1%}) with {share:.0%} of its calls -> {verdict}"
         )
     if len(sizes) >= 2:
+        logs = np.log(sizes)
+        nlogn = np.polyfit(logs, np.log([n * math.log2(n) for n in sizes]), 1)[0]
         for name in names:
             calls = [np.mean([r[0] for r in results[(name, n)]]) for n in sizes]
-            slope = np.polyfit(np.log(sizes), np.log(calls), 1)[0]
+            slope = np.polyfit(logs, np.log(calls), 1)[0]
             print(
-                f"{name}: calls grow as n^{slope:.2f} over n = {sizes[0]}..{sizes[-1]} (n log n ~ n^1.1-1.2, n^2 = n^2)"
+                f"{name}: calls grow as n^{slope:.2f} over n = {sizes[0]}..{sizes[-1]} "
+                f"(n log n grows as n^{nlogn:.2f} there, n^2 as n^2)"
             )
 
 
