@@ -183,7 +183,10 @@ def validate_rows(
 
 
 def parse_csv(data: str | bytes) -> list[dict[str, object]]:
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise OutcomeImportError([RowError(1, "*", "the file is not UTF-8 text (save it as CSV UTF-8)")]) from None
     reader = csv.DictReader(io.StringIO(text))
     headers = {(h or "").strip().lower() for h in reader.fieldnames or []}
     missing = [c for c in ("impressions", "clicks") if c not in headers]

@@ -20,7 +20,7 @@ from app.runtime import Runtime, get_runtime
 from app.services import auth
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from app.web import media, pages
-from app.web.api import accounts, admin, batches, results, runs
+from app.web.api import accounts, admin, batches, outcomes, results, runs
 from app.web.api.batches import upload_request_limit
 from app.web.deps import CurrentUser
 from app.web.security import GuardMiddleware
@@ -43,6 +43,7 @@ def api_router() -> APIRouter:
     router.include_router(batches.router)
     router.include_router(runs.router)
     router.include_router(results.router)
+    router.include_router(outcomes.router)
     router.include_router(accounts.router)
     router.include_router(admin.router)
     return router
