@@ -75,6 +75,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@_friendly
+def cmd_import_outcomes(args: argparse.Namespace) -> int:
+    """Impressions and clicks for one batch from a CSV; all-or-nothing, every bad row reported."""
+    from app.services.outcomes import OutcomeImportError, import_csv
+
+    data = Path(args.csv).read_bytes()
+    runtime = _runtime()
+    try:
+        with runtime.db.transaction() as session:
+            result = import_csv(session, _admin(session, args.by), args.batch, data, source=args.source)
+    except OutcomeImportError as error:
+        print(f"creative4u: nothing was imported from {args.csv}:", file=sys.stderr)
+        for problem in error.errors:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"batch {result.batch_id}: {result.inserted} outcome(s) added, {result.replaced} replaced; "
+        f"{result.labelled_pairs} CTR-labelled pair(s)"
+    )
+    return 0
+
+
 def _training_run(runtime: Any, stage: str, config: dict[str, Any]) -> int:
     from app.models import Export, TrainingRun
 
@@ -184,6 +206,13 @@ def add_loop_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--label-method", choices=["paper", "ztest", "both"], default="paper")
     export.add_argument("--by", help="admin email (default: the only admin)")
     export.set_defaults(func=cmd_export)
+
+    outcomes = sub.add_parser("import-outcomes", help="import a batch's impressions and clicks from a CSV (admin)")
+    outcomes.add_argument("batch", type=int, help="batch id")
+    outcomes.add_argument("csv", help="creative_id or filename, impressions, clicks[, conversions, period]")
+    outcomes.add_argument("--source", default="csv", help="where the figures come from (re-import replaces)")
+    outcomes.add_argument("--by", help="admin email (default: the only admin)")
+    outcomes.set_defaults(func=cmd_import_outcomes)
 
     train = sub.add_parser("train", help="CoT-SFT or GRPO on an export; the adapter becomes a candidate")
     stages = train.add_subparsers(dest="stage", required=True)
