@@ -15,7 +15,9 @@ from typing import Any
 from PIL import Image
 
 PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST"), ("/", "GET")}
-ID_NAMES = {"batch_id", "creative_id", "comparison_id", "feedback_id", "token_id", "user_id"}
+ID_NAMES = {"batch_id", "creative_id", "comparison_id", "feedback_id", "token_id", "user_id", "version_id"}
+# Path parameters filled from a differently named id of the tests' id maps.
+ID_KEYS = {"version_id": "model_version"}
 # Non-id path parameters and the probe each gets (the host's guards for Gradio's file routes take a path).
 PROBES = {"path": "tmp/gradio/0123456789abcdef/creative.png"}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -56,7 +58,11 @@ def params(path: str) -> list[str]:
 def fill(path: str, ids: dict[str, int]) -> str:
     unknown = [p for p in params(path) if p not in ID_NAMES and p not in PROBES]
     assert not unknown, f"{path}: add the path parameter(s) {unknown} to tests/web/web_routes.py"
-    return PARAM.sub(lambda m: str(ids[m.group(1)]) if m.group(1) in ID_NAMES else PROBES[m.group(1)], path)
+
+    def value(name: str) -> str:
+        return str(ids[ID_KEYS.get(name, name)]) if name in ID_NAMES else PROBES[name]
+
+    return PARAM.sub(lambda m: value(m.group(1)), path)
 
 
 Body = Callable[[dict[str, int]], dict[str, Any]]
@@ -72,6 +78,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("/api/v1/batches/{batch_id}/cancel", "POST"): NO_BODY,
     ("/api/v1/batches/{batch_id}/rerun", "POST"): lambda ids: {"json": {"model_version_id": ids["model_version"]}},
     ("/api/v1/batches/{batch_id}/feedback", "POST"): lambda ids: {"json": {"verdict": "agree", "comment": "probe"}},
+    ("/api/v1/batches/{batch_id}/outcomes", "POST"): lambda ids: {
+        "files": [("file", ("outcomes.csv", b"creative_id,impressions,clicks\n1,5000,50\n", "text/csv"))]
+    },
     ("/api/v1/comparisons/{comparison_id}/feedback", "POST"): lambda ids: {"json": {"verdict": "agree"}},
     ("/api/v1/tokens", "POST"): lambda ids: {"json": {"name": "probe"}},
     ("/api/v1/tokens/{token_id}", "DELETE"): NO_BODY,
@@ -81,6 +90,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("/api/v1/admin/users/{user_id}", "PATCH"): lambda ids: {"json": {"is_active": False}},
     ("/api/v1/admin/canary", "POST"): lambda ids: {"json": {"queue": "cpu", "timeout_seconds": 0.2}},
     ("/api/v1/admin/exports", "POST"): NO_BODY,
+    ("/api/v1/admin/model-versions/{version_id}/evaluate", "POST"): lambda ids: {"json": {"export_id": 1}},
+    ("/api/v1/admin/model-versions/{version_id}/promote", "POST"): NO_BODY,
+    ("/api/v1/admin/model-versions/rollback", "POST"): NO_BODY,
 }
 
 

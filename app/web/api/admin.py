@@ -1,4 +1,5 @@
-"""The admin API: accounts (create, disable), queue health and a canary, model versions, dataset exports.
+"""The admin API: accounts (create, disable), queue health and a canary, dataset exports, model versions (list,
+evaluate on an export's held-out pairs, promote, roll back).
 
 Every route here depends on AdminUser: an advertiser gets 403 before anything runs.
 """
@@ -13,11 +14,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.models import ModelVersion, User
-from app.services import lifecycle, users
+from app.services import lifecycle, registry, users
 from app.web.api.schemas import (
     CanaryIn,
     CanaryOut,
+    EvaluateIn,
+    EvaluationOut,
     Message,
+    MetricRowOut,
     ModelVersionOut,
     QueueHealthOut,
     UserCreate,
@@ -75,6 +79,52 @@ def canary(body: CanaryIn, _: AdminUser, session: DbSession, rt: RuntimeDep) -> 
 @router.get("/model-versions", response_model=list[ModelVersionOut], summary="Model versions, newest first")
 def model_versions(_: AdminUser, session: DbSession) -> Any:
     return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
+
+
+@router.post(
+    "/model-versions/{version_id}/evaluate",
+    response_model=EvaluationOut,
+    summary="Evaluate a version on an export's held-out pairs, side by side with the active version (stored)",
+)
+def evaluate_model_version(
+    version_id: RowId, body: EvaluateIn, me: AdminUser, session: DbSession, rt: RuntimeDep
+) -> Any:
+    # Runs in this request: quick for the fake and features backends; an MLLM version loads its model here.
+    from app.services.evaluation import build_comparator, evaluate_version, resolve_dataset, side_by_side
+
+    row = registry.get_version(session, version_id)  # 404 before any work
+    dataset = resolve_dataset(session, None, body.export_id)
+    settings = rt.settings
+    report = evaluate_version(session, me, row.id, dataset, build=lambda r: build_comparator(r, settings))
+    session.commit()
+    rows = [MetricRowOut(metric=m, candidate=c, active=a) for m, c, a in side_by_side(report)]
+    return EvaluationOut(
+        version=ModelVersionOut.model_validate(row), active_version_id=report["active_version_id"],
+        dataset=report["dataset"], pairs=report["pairs"], side_by_side=rows, candidate=report["candidate"],
+        active=report["active"],
+    )  # fmt: skip
+
+
+@router.post(
+    "/model-versions/{version_id}/promote",
+    response_model=ModelVersionOut,
+    summary="Make an evaluated version the active one (new batches use it; running ones keep theirs)",
+)
+def promote_model_version(version_id: RowId, me: AdminUser, session: DbSession) -> Any:
+    row = registry.promote(session, me, version_id)  # 404 unknown, 409 not evaluated or already active
+    session.commit()
+    return row
+
+
+@router.post(
+    "/model-versions/rollback",
+    response_model=ModelVersionOut,
+    summary="Retire the active version and re-activate the one promoted before it",
+)
+def rollback_model_version(me: AdminUser, session: DbSession) -> Any:
+    row = registry.rollback(session, me)  # 409 when there is nothing to roll back to
+    session.commit()
+    return row
 
 
 class ExportIn(BaseModel):

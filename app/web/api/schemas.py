@@ -264,3 +264,23 @@ class CanaryOut(BaseModel):
     queue: str
     ok: bool = Field(description="A worker consuming this queue ran the canary in time")
     seconds: float | None
+
+
+class EvaluateIn(BaseModel):
+    export_id: int = Field(ge=1, le=MAX_ID, description="The export whose held-out (test) pairs to evaluate on")
+
+
+class MetricRowOut(BaseModel):
+    metric: str
+    candidate: float | int | str | None
+    active: float | int | str | None = Field(description="The active version's figure; null when none is active")
+
+
+class EvaluationOut(BaseModel):
+    version: ModelVersionOut
+    active_version_id: int | None = Field(description="The version it was compared with (the active one)")
+    dataset: str
+    pairs: int
+    side_by_side: list[MetricRowOut]
+    candidate: dict[str, Any]
+    active: dict[str, Any] | None
