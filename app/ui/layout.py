@@ -28,13 +28,30 @@ def header(request: gr.Request) -> tuple[str, Any]:
     return html, gr.Tab(visible=is_admin)
 
 
-def follow(batch_id: int | None, request: gr.Request) -> tuple[str, Any, str]:
-    """Start following a batch: its progress now, and the timer on while it runs."""
+RESULT_PARTS = 8  # what resultsview.load returns
+
+
+def follow(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
+    """Start following a batch: its progress, the timer on while it runs, the cancel button, its results so far,
+    and a closed comparison panel."""
     html, status = progress.render_progress(batch_id, request)
-    return html, gr.Timer(active=bool(status) and status not in progress.FINAL_STATUSES), status
+    running = bool(status) and status not in progress.FINAL_STATUSES
+    closed: tuple[Any, ...] = ("", None, "", [])
+    return (html, gr.Timer(active=running), status, gr.Button(visible=running),
+            *resultsview.load(batch_id, request), *closed)  # fmt: skip
 
 
-def _new_batch_tab(draft: gr.State, current: gr.State, tabs: gr.Tabs) -> None:
+def tick(batch_id: int | None, last_status: str, request: gr.Request) -> tuple[Any, ...]:
+    """Timer tick: the progress card; the results are reloaded only when the status moved (done in this event,
+    not on a state change, so no update can be missed)."""
+    html, timer, status = progress.tick(batch_id, last_status, request)
+    moved = status != last_status
+    results = resultsview.load(batch_id, request) if moved else tuple(gr.update() for _ in range(RESULT_PARTS))
+    return html, timer, status, gr.Button(visible=status in progress.RUNNING), *results
+
+
+def _new_batch_tab(draft: gr.State, current: gr.State, tabs: gr.Tabs) -> Any:
+    """The form; returns the start event, which the caller chains to follow the batch."""
     with gr.Row():
         with gr.Column(scale=3):
             files = gr.File(
@@ -75,9 +92,9 @@ def _new_batch_tab(draft: gr.State, current: gr.State, tabs: gr.Tabs) -> None:
     upload_btn.click(
         newbatch.upload, [files, title, queries, strategy, top_k, budget, draft], [draft, report, files, cost]
     )
-    start_btn.click(newbatch.start, [draft, title, queries, strategy, top_k, budget], [current, draft, report]).success(
-        lambda: gr.Tabs(selected="batch"), None, tabs
-    )
+    return start_btn.click(
+        newbatch.start, [draft, title, queries, strategy, top_k, budget], [current, draft, report]
+    ).success(lambda: gr.Tabs(selected="batch"), None, tabs)
 
 
 def build_ui() -> gr.Blocks:
@@ -95,7 +112,7 @@ def build_ui() -> gr.Blocks:
 
         with gr.Tabs(selected="new") as tabs:
             with gr.Tab("New batch", id="new"):
-                _new_batch_tab(draft, current, tabs)
+                started = _new_batch_tab(draft, current, tabs)
 
             with gr.Tab("Batch", id="batch"):
                 progress_html = gr.HTML(empty("Start a batch, or open one from History."), elem_id="c4u-progress")
@@ -109,7 +126,7 @@ def build_ui() -> gr.Blocks:
                     pick_b = gr.Dropdown(label="Image B", choices=[], elem_id="c4u-pick-b")
                     compare_btn = gr.Button("Compare these two", elem_id="c4u-compare", scale=0, min_width=200)
                 pair_html = gr.HTML(elem_id="c4u-pair")
-                with gr.Accordion("Your feedback on this comparison", open=True, visible=False) as pair_box:
+                with gr.Accordion("Your feedback on the comparison above", open=True):
                     pair_verdict = gr.Radio(pairs.VERDICTS, label="The model's pick", elem_id="c4u-pair-verdict")
                     pair_comment = gr.Textbox(label="Comment (optional)", lines=2, elem_id="c4u-pair-comment")
                     pair_send = gr.Button("Send feedback", elem_id="c4u-pair-send")
@@ -161,26 +178,26 @@ def build_ui() -> gr.Blocks:
             header_html, gallery_html, chart_html, heat_html, outcomes_html, pick_a, pick_b, rank_prefer,
         ]  # fmt: skip
         demo.load(header, None, [top, admin_tab])
-        current.change(follow, current, [progress_html, timer, status]).then(
-            resultsview.load, current, results_outputs
-        ).then(lambda: ("", None, "", []), None, [pair_html, comparison, pair_msg, picked])
-        timer.tick(progress.tick, [current, status], [progress_html, timer, status], show_progress="hidden")
-        status.change(lambda s: gr.Button(visible=s in progress.RUNNING), status, cancel_btn, queue=False)
-        cancel_btn.click(progress.cancel, current, [progress_html, timer, status])
-        status.change(resultsview.load, current, results_outputs, show_progress="hidden")
+        follow_outputs = [
+            progress_html, timer, status, cancel_btn, *results_outputs, pair_html, comparison, pair_msg, picked,
+        ]  # fmt: skip
+        started.then(follow, current, follow_outputs)
+        timer.tick(tick, [current, status], [progress_html, timer, status, cancel_btn, *results_outputs],
+                   show_progress="hidden")  # fmt: skip
+        cancel_btn.click(progress.cancel, current, [progress_html, timer, status]).then(follow, current, follow_outputs)
 
         click_outputs = [picked, pick_a, pick_b, pair_html, comparison]
+
         # "multiple": a second card clicked while the first click is still being handled must not be dropped.
         gallery_html.click(pairs.on_click, [current, picked], click_outputs, trigger_mode="multiple")
         heat_html.click(pairs.on_click, [current, picked], click_outputs, trigger_mode="multiple")
-        comparison.change(lambda c: gr.Accordion(visible=c is not None), comparison, pair_box, queue=False)
         compare_btn.click(pairs.open_pair, [current, pick_a, pick_b], [pair_html, comparison])
         pair_send.click(pairs.comparison_feedback, [comparison, pair_verdict, pair_comment], pair_msg)
         rank_send.click(pairs.ranking_feedback, [current, rank_verdict, rank_prefer, rank_comment], rank_msg)
 
         history_tab.select(history.history, search, history_html)
         search.submit(history.history, search, history_html)
-        history_html.click(history.open_batch, None, [current, tabs])
+        history_html.click(history.open_batch, None, [current, tabs]).success(follow, current, follow_outputs)
 
         admin_tab.select(admin.users_panel, None, users_html).then(admin.queue_panel, None, queue_html).then(
             admin.models_panel, None, models_html

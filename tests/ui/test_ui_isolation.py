@@ -68,6 +68,7 @@ def events(me: Tenant, other: Tenant, files: list[str]) -> dict[str, Callable[[T
         "progress": lambda t: progress.render_progress(t.batch_id, r),
         "tick": lambda t: progress.tick(t.batch_id, "comparing", r),
         "follow": lambda t: layout.follow(t.batch_id, r),
+        "tick_with_results": lambda t: layout.tick(t.batch_id, "comparing", r),
         "results": lambda t: resultsview.load(t.batch_id, r),
         "open_pair": lambda t: pairs.open_pair(me.batch_id, t.creative_ids[0], t.creative_ids[1], r),
         "open_pair_other_batch": lambda t: pairs.open_pair(t.batch_id, t.creative_ids[0], t.creative_ids[1], r),
@@ -128,7 +129,8 @@ def test_every_ui_event_refuses_another_tenants_ids(
 def test_the_same_events_work_on_own_ids(runtime: Any, alice: Tenant, bob: Tenant, upload_file: list[str]) -> None:
     """The control: with her own ids Alice gets her data (so the refusals above are the ownership checks)."""
     calls = events(alice, bob, upload_file)
-    own = ("progress", "results", "open_pair", "click_heatmap", "comparison_feedback", "ranking_feedback", "cancel")
+    own = ("progress", "follow", "tick_with_results", "results", "open_pair", "click_heatmap")
+    own += ("comparison_feedback", "ranking_feedback", "cancel")
     for name in own:
         out = text_of(calls[name](alice))
         assert alice.marker in out or "saved" in out, name
