@@ -110,12 +110,32 @@ def _redact(url: str) -> str:
     return re.sub(r"//[^@/]*@", "//***@", url)
 
 
-def _worker_command(queues: str, pool: str, concurrency: int, name: str) -> list[str]:
-    return [
+def _beat_schedule(settings: Settings) -> str:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return str((settings.data_dir / "celerybeat-schedule").resolve())
+
+
+def _worker_command(queues: str, pool: str, concurrency: int, name: str, beat_schedule: str | None = None) -> list[str]:
+    command = [
         sys.executable, "-m", "celery", "-A", "worker.celery_app:celery", "worker",
         "-Q", queues, "--pool", pool, "--concurrency", str(concurrency),
         "--hostname", f"{name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
+    if beat_schedule:
+        # Embedded beat sends the reconciler; exactly one per deployment (`up` runs one worker, so it is here).
+        command += ["-B", "-s", beat_schedule]
+    return command
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    """The scheduler that sends the reconciler every reconcile_seconds: run exactly one per deployment."""
+    settings = load_settings_or_exit()
+    if not settings.redis_url:
+        print("creative4u: beat needs CREATIVE4U_REDIS_URL (or use `creative4u up`)", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "celery", "-A", "worker.celery_app:celery", "beat",
+               "-s", _beat_schedule(settings), "--loglevel", "INFO"]  # fmt: skip
+    os.execv(sys.executable, command)  # noqa: S606 - replace this process with beat
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -142,7 +162,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("creative4u: a worker needs CREATIVE4U_REDIS_URL (or use `creative4u up`)", file=sys.stderr)
         return 2
-    command = _worker_command(args.queues, args.pool, args.concurrency, args.name)
+    schedule = _beat_schedule(settings) if args.beat else None
+    command = _worker_command(args.queues, args.pool, args.concurrency, args.name, schedule)
     os.execv(sys.executable, command)  # noqa: S606 - replace this process with the worker
 
 
@@ -161,7 +182,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         env["CREATIVE4U_REDIS_URL"] = redis.start()
     children = [
         subprocess.Popen([sys.executable, "-m", "app.cli", "web"], env=env),
-        subprocess.Popen(_worker_command("cpu,gpu", "prefork", 1, "worker"), env=env),
+        subprocess.Popen(_worker_command("cpu,gpu", "prefork", 1, "worker", _beat_schedule(settings)), env=env),
     ]
     print(
         f"\n  Creative4U Studio is running at http://{settings.host}:{settings.port}/\n"
@@ -206,7 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo"])
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--name", default="worker")
+    worker.add_argument("--beat", action="store_true", help="also send the reconciler (one per deployment)")
     worker.set_defaults(func=cmd_worker)
+    sub.add_parser("beat", help="send the reconciler periodically (one per deployment)").set_defaults(func=cmd_beat)
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(func=cmd_migrate)
     create = sub.add_parser("create-user", help="add an account")
     create.add_argument("email")
