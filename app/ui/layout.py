@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.ui import admin, history, newbatch, pairs, progress, resultsview
+from app.ui import admin, clicks, history, modelversions, newbatch, pairs, progress, rerun, resultsview
 from app.ui.context import reading
 from app.ui.render import empty, esc
 from app.ui.styles import CSS
@@ -28,7 +28,7 @@ def header(request: gr.Request) -> tuple[str, Any]:
     return html, gr.Tab(visible=is_admin)
 
 
-RESULT_PARTS = 8  # what resultsview.load returns
+RESULT_PARTS = 9  # what resultsview.load returns
 
 
 def follow(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
@@ -141,6 +141,23 @@ def build_ui() -> gr.Blocks:
                     rank_comment = gr.Textbox(label="Comment (optional)", lines=2)
                     rank_send = gr.Button("Send feedback on the ranking", elem_id="c4u-rank-send")
                     rank_msg = gr.HTML()
+                with gr.Accordion("Import click outcomes", open=False, elem_id="c4u-import"):
+                    gr.HTML(
+                        '<p class="c4u-sub">A CSV with a header: <code>creative_id</code> or <code>filename</code>, '
+                        "<code>impressions</code>, <code>clicks</code>, optionally <code>conversions</code> and "
+                        "<code>period</code> (YYYY-MM-DD, or <code>period_start</code> and <code>period_end</code>). "
+                        "Every row is checked first: a file with any problem imports nothing.</p>"
+                    )
+                    outcomes_file = gr.File(
+                        label="Outcomes CSV", file_types=[".csv"], type="filepath", elem_id="c4u-outcomes-file"
+                    )
+                    import_btn = gr.Button("Import click outcomes", elem_id="c4u-import-btn")
+                    import_msg = gr.HTML(elem_id="c4u-import-msg")
+                with gr.Accordion("Re-run with another model version", open=False, elem_id="c4u-rerun-box"):
+                    with gr.Row():
+                        rerun_pick = gr.Dropdown(label="Model version", choices=[], elem_id="c4u-rerun-version")
+                        rerun_btn = gr.Button("Re-run with this version", scale=0, min_width=220, elem_id="c4u-rerun")
+                    rerun_msg = gr.HTML(elem_id="c4u-rerun-msg")
 
             with gr.Tab("History", id="history") as history_tab:
                 search = gr.Textbox(label="Search by name, product or status", elem_id="c4u-search")
@@ -168,6 +185,14 @@ def build_ui() -> gr.Blocks:
                     canary_msg = gr.HTML()
                 with gr.Accordion("Model versions", open=True):
                     models_html = gr.HTML()
+                    with gr.Row():
+                        mv_version = gr.Dropdown(label="Model version", choices=[], elem_id="c4u-mv-version")
+                        mv_export = gr.Dropdown(label="Evaluate on the held-out pairs of", choices=[])
+                    with gr.Row():
+                        evaluate_btn = gr.Button("Evaluate", elem_id="c4u-mv-evaluate")
+                        promote_btn = gr.Button("Promote to active", variant="primary", elem_id="c4u-mv-promote")
+                        rollback_btn = gr.Button("Roll back to the previous version", elem_id="c4u-mv-rollback")
+                    mv_msg = gr.HTML(elem_id="c4u-mv-msg")
                 with gr.Accordion("Training data export", open=False):
                     with gr.Row():
                         test_fraction = gr.Slider(0.0, 0.5, value=0.2, step=0.05, label="Held-out test share")
@@ -175,7 +200,7 @@ def build_ui() -> gr.Blocks:
                     export_msg = gr.HTML()
 
         results_outputs = [
-            header_html, gallery_html, chart_html, heat_html, outcomes_html, pick_a, pick_b, rank_prefer,
+            header_html, gallery_html, chart_html, heat_html, outcomes_html, pick_a, pick_b, rank_prefer, rerun_pick,
         ]  # fmt: skip
         demo.load(header, None, [top, admin_tab])
         follow_outputs = [
@@ -195,13 +220,19 @@ def build_ui() -> gr.Blocks:
         pair_send.click(pairs.comparison_feedback, [comparison, pair_verdict, pair_comment], pair_msg)
         rank_send.click(pairs.ranking_feedback, [current, rank_verdict, rank_prefer, rank_comment], rank_msg)
 
+        import_btn.click(clicks.import_outcomes, [current, outcomes_file], [import_msg, outcomes_file]).success(
+            resultsview.outcome_parts, current, [gallery_html, outcomes_html]
+        )
+        # A re-run is followed like a new batch: progress card, timer, Cancel button.
+        rerun_btn.click(rerun.rerun, [current, rerun_pick], rerun_msg).success(follow, current, follow_outputs)
+
         history_tab.select(history.history, search, history_html)
         search.submit(history.history, search, history_html)
         history_html.click(history.open_batch, None, [current, tabs]).success(follow, current, follow_outputs)
 
         admin_tab.select(admin.users_panel, None, users_html).then(admin.queue_panel, None, queue_html).then(
             admin.models_panel, None, models_html
-        )
+        ).then(modelversions.pickers, [mv_version, mv_export], [mv_version, mv_export])
         create_btn.click(admin.create_user, [new_email, new_password, new_role], [admin_msg, users_html]).success(
             lambda: ("", ""), None, [new_email, new_password], queue=False
         )
@@ -209,5 +240,15 @@ def build_ui() -> gr.Blocks:
         enable_btn.click(admin.enable, [target], [admin_msg, users_html])
         queue_refresh.click(admin.queue_panel, None, queue_html)
         canary_btn.click(admin.canary, canary_queue, canary_msg)
-        export_btn.click(admin.export_dataset, test_fraction, export_msg)
+        export_btn.click(admin.export_dataset, test_fraction, export_msg).then(
+            modelversions.pickers, [mv_version, mv_export], [mv_version, mv_export]
+        )
+        for button, handler, inputs in (
+            (evaluate_btn, modelversions.evaluate, [mv_version, mv_export]),
+            (promote_btn, modelversions.promote, [mv_version]),
+            (rollback_btn, modelversions.rollback, []),
+        ):
+            button.click(handler, inputs, mv_msg).then(admin.models_panel, None, models_html).then(
+                modelversions.pickers, [mv_version, mv_export], [mv_version, mv_export]
+            )
     return demo

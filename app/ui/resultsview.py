@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import User
 from app.services import access, outcomes, results
 from app.services.results import CreativeView, EntryView
-from app.ui import charts
+from app.ui import charts, rerun
 from app.ui.context import reading
 from app.ui.render import STRATEGY_LABELS, empty, esc, section, when
 
@@ -97,10 +97,11 @@ def _header(summary: results.BatchSummary, view: results.ResultsView) -> str:
     )
 
 
-def _outcomes(session: Session, user: User, batch_id: int) -> str:
+def _outcomes(session: Session, user: User, batch_id: int, imported: bool) -> str:
     agreement = outcomes.outcome_agreement(session, batch_id, user=user)
     if not agreement.labelled:
-        return ""
+        # Outcomes imported but no clear CTR winner yet: say so, so an import visibly landed.
+        return section("Real clicks against the model", "", agreement.summary) if imported else ""
     rows = "".join(
         f"<tr><td>{a.winner_id}</td><td>{a.winner_ctr:.2%}</td><td>{a.loser_id}</td><td>{a.loser_ctr:.2%}</td>"
         f"<td>{'' if a.model_p_winner is None else f'{a.model_p_winner:.2f}'}</td><td>{esc(a.verdict)}</td></tr>"
@@ -110,7 +111,7 @@ def _outcomes(session: Session, user: User, batch_id: int) -> str:
         '<table class="c4u-table"><thead><tr><th>CTR winner</th><th>CTR</th><th>loser</th><th>CTR</th>'
         f"<th>model P(winner)</th><th>model</th></tr></thead><tbody>{rows}</tbody></table>"
     )
-    return section("Real clicks against the model", table, esc(agreement.summary))
+    return section("Real clicks against the model", table, agreement.summary)
 
 
 def choices(view: results.ResultsView, creatives: list[CreativeView]) -> list[tuple[str, int]]:
@@ -120,18 +121,19 @@ def choices(view: results.ResultsView, creatives: list[CreativeView]) -> list[tu
 
 
 def load(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
-    """Everything on the results panel for one batch: header, gallery, chart, heatmap, outcomes, and the
-    choices of the pair pickers and of the ranking feedback."""
+    """Everything on the results panel for one batch: header, gallery, chart, heatmap, outcomes, the choices
+    of the pair pickers and of the ranking feedback, and the model versions it can be re-run with."""
     if not batch_id:
         blank = empty("No batch open.")
         none = gr.Dropdown(choices=[], value=None)
-        return blank, "", "", "", "", none, none, none
+        return blank, "", "", "", "", none, none, none, none
     with reading(request) as (_rt, session, user):
         summary = results.batch_summary(session, user, int(batch_id))
         view = results.results(session, user, summary.id)
         creatives = results.creatives(session, user, summary.id)
         deliveries = outcomes.batch_deliveries(session, access.get_batch(session, user, summary.id).id)
-        ctr_html = _outcomes(session, user, summary.id)
+        ctr_html = _outcomes(session, user, summary.id, bool(deliveries))
+        versions = rerun.version_choices(session, user, summary.id)
     names = {c.id: c.filename for c in creatives}
     picks = choices(view, creatives)
     chart = section("Scores with 90% intervals", charts.score_chart(view.entries), "Overlapping bars share a rank.")
@@ -146,4 +148,11 @@ def load(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
         gr.Dropdown(choices=picks, value=None),
         gr.Dropdown(choices=picks, value=None),
         gr.Dropdown(choices=leader, value=None),
+        gr.Dropdown(choices=versions, value=None),
     )
+
+
+def outcome_parts(batch_id: int | None, request: gr.Request) -> tuple[Any, Any]:
+    """The gallery (CTR on the cards) and the real-clicks section, after an import."""
+    parts = load(batch_id, request)
+    return parts[1], parts[4]
