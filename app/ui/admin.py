@@ -6,6 +6,8 @@ these events directly is refused before anything is read.
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 from sqlalchemy import select
 
@@ -96,6 +98,19 @@ def canary(queue: str, request: gr.Request) -> str:
     return notice(f"A worker on the {queue} queue answered in {seconds:.2f} s.", "ok")
 
 
+def _evaluation(evaluation: dict[str, Any] | None) -> str:
+    """The stored evaluation in one line (the full side by side is shown when evaluating)."""
+    if not evaluation:
+        return "not evaluated"
+    cand = evaluation.get("candidate") or {}
+    accuracy, agreement = cand.get("accuracy"), cand.get("order_agreement")
+    figures = [f"accuracy {accuracy:.2f}" if isinstance(accuracy, float | int) else ""]
+    figures.append(f"order agreement {agreement:.2f}" if isinstance(agreement, float | int) else "")
+    figures.append(f"on {evaluation.get('pairs', 0)} held-out pairs")
+    at = str(evaluation.get("evaluated_at") or "")[:16].replace("T", " ")
+    return " · ".join(f for f in figures if f) + (f" ({at} UTC)" if at else "")
+
+
 def models_panel(request: gr.Request) -> str:
     rt, _ = current_user(request, admin=True)
     with rt.db.session() as session:
@@ -106,7 +121,7 @@ def models_panel(request: gr.Request) -> str:
         return empty(f"No registered model versions; workers use the {kind} comparator by default.")
     body = "".join(
         f"<tr><td>{m.id}</td><td>{esc(m.name)}</td><td>{esc(m.backend)}</td><td>{esc(m.comparator_version)}</td>"
-        f"<td>{esc(m.status)}</td><td>{esc(m.evaluation or '')}</td><td>{when(m.created_at)}</td></tr>"
+        f"<td>{esc(m.status)}</td><td>{esc(_evaluation(m.evaluation))}</td><td>{when(m.created_at)}</td></tr>"
         for m in rows
     )
     return (

@@ -33,12 +33,17 @@ RESULT_PARTS = 9  # what resultsview.load returns
 
 def follow(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
     """Start following a batch: its progress, the timer on while it runs, the cancel button, its results so far,
-    and a closed comparison panel."""
+    a closed comparison panel, and no import or re-run message left from another batch or run."""
     html, status = progress.render_progress(batch_id, request)
     running = bool(status) and status not in progress.FINAL_STATUSES
-    closed: tuple[Any, ...] = ("", None, "", [])
+    closed: tuple[Any, ...] = ("", None, "", [], "", "")
     return (html, gr.Timer(active=running), status, gr.Button(visible=running),
             *resultsview.load(batch_id, request), *closed)  # fmt: skip
+
+
+def follow_rerun(batch_id: int | None, request: gr.Request) -> tuple[Any, ...]:
+    """Follow a batch just re-run, keeping the re-run's message (the last of follow's outputs)."""
+    return follow(batch_id, request)[:-1]
 
 
 def tick(batch_id: int | None, last_status: str, request: gr.Request) -> tuple[Any, ...]:
@@ -205,6 +210,7 @@ def build_ui() -> gr.Blocks:
         demo.load(header, None, [top, admin_tab])
         follow_outputs = [
             progress_html, timer, status, cancel_btn, *results_outputs, pair_html, comparison, pair_msg, picked,
+            import_msg, rerun_msg,
         ]  # fmt: skip
         started.then(follow, current, follow_outputs)
         timer.tick(tick, [current, status], [progress_html, timer, status, cancel_btn, *results_outputs],
@@ -224,7 +230,9 @@ def build_ui() -> gr.Blocks:
             resultsview.outcome_parts, current, [gallery_html, outcomes_html]
         )
         # A re-run is followed like a new batch: progress card, timer, Cancel button.
-        rerun_btn.click(rerun.rerun, [current, rerun_pick], rerun_msg).success(follow, current, follow_outputs)
+        rerun_btn.click(rerun.rerun, [current, rerun_pick], rerun_msg).success(
+            follow_rerun, current, follow_outputs[:-1]
+        )
 
         history_tab.select(history.history, search, history_html)
         search.submit(history.history, search, history_html)

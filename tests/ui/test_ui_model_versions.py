@@ -97,7 +97,8 @@ def test_evaluate_promote_and_roll_back(runtime: Any, root: Tenant, alice: Tenan
     assert "fake-2nd is now the active version" in modelversions.promote(second, r)
     assert _statuses(runtime) == {first: ("retired", True), second: ("active", True)}
     table = admin.models_panel(r)
-    assert "fake-2nd" in table and "retired" in table
+    assert "fake-2nd" in table and "retired" in table and "not evaluated" not in table
+    assert table.count("held-out pairs") == 2 and "parse_rate" not in table  # a summary, not the raw record
 
     assert "fake-1st is the active version again" in modelversions.rollback(r)
     assert _statuses(runtime) == {first: ("active", True), second: ("retired", True)}

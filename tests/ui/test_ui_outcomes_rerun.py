@@ -137,8 +137,13 @@ def test_rerun_with_another_version_is_followed_and_cancellable(runtime: Any, al
         # The earlier ranking is kept beside the new run.
         assert s.scalar(select(func.count()).select_from(Ranking).where(Ranking.batch_id == batch.id)) == 1
     # Followed as a new run: progress card, the timer on, the Cancel button shown.
-    html, timer, status, cancel, *_rest = layout.follow(alice.batch_id, alice.request)
+    html, timer, status, cancel, *_rest, import_msg, rerun_msg = layout.follow(alice.batch_id, alice.request)
     assert status == "planned" and timer.active is True and cancel.visible is True and "Queued" in html
+    assert import_msg == rerun_msg == ""  # no message left from another batch or run
+    # After the re-run event the same, but the re-run's own message is left in place.
+    again = layout.follow_rerun(alice.batch_id, alice.request)
+    assert len(again) == len(layout.follow(alice.batch_id, alice.request)) - 1
+    assert again[0] == html and again[2] == "planned" and again[-1] == ""  # the import message is cleared
     assert "Wait until the batch has finished" in refusal(lambda: rerun.rerun(alice.batch_id, candidate, alice.request))
 
     _html, timer, status = progress.cancel(alice.batch_id, alice.request)
