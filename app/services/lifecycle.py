@@ -102,38 +102,6 @@ def rerun_batch(runtime: Runtime, user: User, batch_id: int, model_version_id: i
 
 
 @dataclass(frozen=True)
-class Progress:
-    batch_id: int
-    status: str
-    done: int
-    total: int
-    fraction: float
-    current_round: int
-    leader_creative_id: int | None
-    eta_seconds: float | None
-    comparator_version: str
-    error: str | None
-
-
-def batch_progress(runtime: Runtime, user: User, batch_id: int) -> Progress:
-    """One row read: cheap enough to poll every second. The ETA extrapolates this run's rate so far."""
-    with runtime.db.transaction() as session:
-        batch = access.get_batch(session, user, batch_id)
-    done, total = batch.progress_done, max(batch.progress_total, batch.progress_done)
-    eta = None
-    if batch.status == "comparing" and batch.started_at and done > 0:
-        elapsed = (utcnow() - batch.started_at).total_seconds()
-        eta = max(0.0, elapsed / done * (total - done))
-    elif batch.status in FINISHED:
-        eta = 0.0
-    fraction = 1.0 if batch.status == "ranked" else (done / total if total else 0.0)
-    return Progress(
-        batch.id, batch.status, done, total, round(min(fraction, 1.0), 4), batch.current_round,
-        batch.leader_creative_id, eta, batch.comparator_version, batch.error,
-    )  # fmt: skip
-
-
-@dataclass(frozen=True)
 class WorkerRate:
     worker: str
     done: int

@@ -190,7 +190,7 @@ def progress(session: Session, user: User, batch_id: int) -> Progress:
 
 
 def _eta(batch: Batch, done: int, total: int) -> float | None:
-    """Seconds left, extrapolating this run's rate so far (the same rule as lifecycle.batch_progress)."""
+    """Seconds left, extrapolating this run's rate so far; 0 once finished, None while unknown."""
     if batch.status in ("ranked", "failed", "cancelled"):
         return 0.0
     if batch.status != "comparing" or batch.started_at is None or done <= 0 or total <= done:

@@ -11,7 +11,12 @@ from sqlalchemy import select
 
 from app.models import ModelVersion, Ranking, RankingEntry, User, utcnow
 from app.queue import GPU_QUEUE, START_BATCH
-from app.services import lifecycle
+from app.services import lifecycle, results
+
+
+def _progress(rt, user, batch_id):  # type: ignore[no-untyped-def]
+    with rt.db.transaction() as session:
+        return results.progress(session, user, batch_id)
 
 
 def _admin(rt) -> User:  # type: ignore[no-untyped-def]
@@ -42,7 +47,7 @@ def test_batch_is_ranked_then_rerun_with_another_version(qruntime, make_batch, w
         entries = list(session.scalars(select(RankingEntry).where(RankingEntry.ranking_id == ranking.id)))
     assert sorted(e.creative_id for e in entries) == ids
     assert batch.leader_creative_id == min(entries, key=lambda e: e.rank).creative_id
-    progress = lifecycle.batch_progress(rt, user, batch_id)
+    progress = _progress(rt, user, batch_id)
     assert progress.fraction == 1.0 and progress.eta_seconds == 0.0
 
     # Health: the canary proves both queues are consumed; throughput is counted per worker.
@@ -80,7 +85,7 @@ def test_cancel_stops_a_running_batch(qruntime, make_batch, workers, qenv) -> No
     workers.start()
     rt.send(START_BATCH, batch_id)
     wait_for(lambda: batch_row(rt, batch_id).progress_done >= 4, 60, "some progress", workers.logs)
-    progress = lifecycle.batch_progress(rt, user, batch_id)
+    progress = _progress(rt, user, batch_id)
     assert progress.status == "comparing" and progress.eta_seconds is not None and progress.eta_seconds > 0
     assert lifecycle.cancel_batch(rt, user, batch_id) is True
     assert lifecycle.cancel_batch(rt, user, batch_id) is False  # already finished

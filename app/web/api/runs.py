@@ -54,8 +54,7 @@ async def start(batch_id: RowId, user: CurrentUser, session: DbSession, rt: Runt
 def cancel(batch_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     session.commit()
     cancelled = lifecycle.cancel_batch(rt, user, batch_id)
-    now = lifecycle.batch_progress(rt, user, batch_id)
-    return CancelOut(batch_id=batch_id, status=now.status, cancelled=cancelled)
+    return CancelOut(batch_id=batch_id, status=access.get_batch(session, user, batch_id).status, cancelled=cancelled)
 
 
 @router.post(
@@ -67,5 +66,5 @@ def cancel(batch_id: RowId, user: CurrentUser, session: DbSession, rt: RuntimeDe
 def rerun(batch_id: RowId, body: RerunIn, user: CurrentUser, session: DbSession, rt: RuntimeDep) -> Any:
     session.commit()
     lifecycle.rerun_batch(rt, user, batch_id, body.model_version_id)
-    now = lifecycle.batch_progress(rt, user, batch_id)
-    return RerunOut(batch_id=batch_id, status=now.status, model_version_id=body.model_version_id)
+    now = access.get_batch(session, user, batch_id).status  # the commit above expired it: read afresh
+    return RerunOut(batch_id=batch_id, status=now, model_version_id=body.model_version_id)
