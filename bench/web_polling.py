@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchdb import database
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench password 123"
 
 
@@ -42,28 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"c4u_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        from app.runtime import get_runtime
-
-        get_runtime().db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def environment(db_url: str, folder: Path, port: int, **extra: str) -> dict[str, str]:
