@@ -7,7 +7,7 @@ session table (app.services.auth) on every event, so a logout or a disabled acco
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import gradio as gr
@@ -52,27 +52,24 @@ def require_admin(session: Session, request: gr.Request | None) -> User:
 
 
 @contextmanager
-def reading(request: gr.Request | None) -> Iterator[tuple[Runtime, Session, User]]:
+def _unit(request: gr.Request | None, commit: bool) -> Iterator[tuple[Runtime, Session, User]]:
+    rt = get_runtime()
+    with rt.db.transaction() if commit else rt.db.session() as session:
+        user = resolve_user(session, request)
+        try:
+            yield rt, session, user
+        except ServiceError as error:
+            raise UIError(str(error)) from None
+
+
+def reading(request: gr.Request | None) -> AbstractContextManager[tuple[Runtime, Session, User]]:
     """A read-only unit of work for one event: runtime, database session and the current user."""
-    rt = get_runtime()
-    with rt.db.session() as session:
-        user = resolve_user(session, request)
-        try:
-            yield rt, session, user
-        except ServiceError as error:
-            raise UIError(str(error)) from None
+    return _unit(request, commit=False)
 
 
-@contextmanager
-def writing(request: gr.Request | None) -> Iterator[tuple[Runtime, Session, User]]:
+def writing(request: gr.Request | None) -> AbstractContextManager[tuple[Runtime, Session, User]]:
     """A unit of work that commits on success; service errors become a message and roll back."""
-    rt = get_runtime()
-    with rt.db.transaction() as session:
-        user = resolve_user(session, request)
-        try:
-            yield rt, session, user
-        except ServiceError as error:
-            raise UIError(str(error)) from None
+    return _unit(request, commit=True)
 
 
 @contextmanager
