@@ -35,6 +35,16 @@ def clean_queries(text_or_list: str | list[str]) -> list[str]:
     return list(seen)[:MAX_QUERIES]
 
 
+def check_strategy(strategy: str, top_k: int, budget_calls: int | None) -> None:
+    """What a batch may ask for, for new batches and for drafts whose settings change."""
+    if strategy not in ("round_robin", "knockout", "top_k"):
+        raise InvalidInput(f"Unknown strategy {strategy!r}.")
+    if top_k < 1:
+        raise InvalidInput("top k must be at least 1.")
+    if budget_calls is not None and budget_calls < 2:
+        raise InvalidInput("The budget must allow at least 2 model calls (one pair in both orders).")
+
+
 def create_batch(
     session: Session,
     owner: User,
@@ -52,12 +62,7 @@ def create_batch(
         raise InvalidInput("The product title is required.")
     if len(title) > 500:
         raise InvalidInput("The product title is longer than 500 characters.")
-    if strategy not in ("round_robin", "knockout", "top_k"):
-        raise InvalidInput(f"Unknown strategy {strategy!r}.")
-    if top_k < 1:
-        raise InvalidInput("top k must be at least 1.")
-    if budget_calls is not None and budget_calls < 2:
-        raise InvalidInput("The budget must allow at least 2 model calls (one pair in both orders).")
+    check_strategy(strategy, top_k, budget_calls)
     batch = Batch(
         owner_id=owner.id,
         name=name.strip()[:200] or title[:60],

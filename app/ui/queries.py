@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Batch, Comparison, User
-from app.services import access
+from app.services import access, uploads
 from app.services.errors import InvalidInput, NotFound
 
 
@@ -83,12 +83,7 @@ def update_draft(
     batch = access.get_batch(session, user, batch_id)
     if batch.status != "draft":
         raise InvalidInput(f"This batch is already {batch.status}; start a new batch to change its settings.")
-    if strategy not in ("round_robin", "knockout", "top_k"):
-        raise InvalidInput(f"Unknown strategy {strategy!r}.")
-    if top_k < 1:
-        raise InvalidInput("top k must be at least 1.")
-    if budget_calls is not None and budget_calls < 2:
-        raise InvalidInput("The budget must allow at least 2 model calls (one pair in both orders).")
+    uploads.check_strategy(strategy, top_k, budget_calls)
     batch.strategy, batch.top_k, batch.budget_calls = strategy, top_k, budget_calls
     return batch
 
