@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from redis_server import RedisServer
-from sqlalchemy import select, update
 from workers import Workers
-
-from app.models import Batch, Comparison, Creative
 
 # Short enough for tests, still nested as production needs: soft < hard < lease < visibility.
 FAST = {
@@ -31,7 +27,6 @@ FAST = {
     "CREATIVE4U_GPU_BATCH_SIZE": "4",
     "CREATIVE4U_ROUND_PAIRS": "4",
 }
-FINISHED = ("ranked", "failed", "cancelled")
 
 
 def _apply(env: dict[str, str]) -> None:
@@ -118,43 +113,3 @@ def make_batch(qruntime: Any) -> Callable[..., int]:
             return batch.id
 
     return make
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, logs: Callable[[], str] = str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{logs()}")
-
-
-def batch_row(rt: Any, batch_id: int) -> Batch:
-    with rt.db.transaction() as session:
-        batch = session.get(Batch, batch_id)
-        assert batch is not None
-        return batch
-
-
-def wait_finished(rt: Any, batch_id: int, timeout: float, logs: Callable[[], str] = str) -> Batch:
-    def done() -> Batch | None:
-        batch = batch_row(rt, batch_id)
-        return batch if batch.status in FINISHED else None
-
-    return wait_for(done, timeout, f"batch {batch_id} to finish", logs)  # type: ignore[no-any-return]
-
-
-def comparisons(rt: Any, batch_id: int) -> list[Comparison]:
-    with rt.db.transaction() as session:
-        return list(session.scalars(select(Comparison).where(Comparison.batch_id == batch_id).order_by(Comparison.id)))
-
-
-def creative_ids(rt: Any, batch_id: int) -> list[int]:
-    with rt.db.transaction() as session:
-        return sorted(session.scalars(select(Creative.id).where(Creative.batch_id == batch_id)))
-
-
-def set_status(rt: Any, batch_id: int, status: str) -> None:
-    with rt.db.transaction() as session:
-        session.execute(update(Batch).where(Batch.id == batch_id).values(status=status))

@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import batch_row, comparisons, wait_finished
+from queue_db import batch_row, comparisons, wait_finished
 from sqlalchemy import func, select
 
 from app.models import Batch, Comparison, Ranking, RankingEntry

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import comparisons, creative_ids, wait_finished, wait_for
+from queue_db import comparisons, creative_ids, wait_finished, wait_for
 from sqlalchemy import create_engine, select, text
 
 from app.models import Creative, Ranking

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import redis
-from conftest import batch_row, comparisons, creative_ids, wait_finished, wait_for
+from queue_db import batch_row, comparisons, creative_ids, wait_finished, wait_for
 from sqlalchemy import select
 
 from app.models import ModelVersion, Ranking, RankingEntry, User, utcnow

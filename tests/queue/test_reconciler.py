@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import redis
-from conftest import batch_row, comparisons, set_status, wait_finished
+from queue_db import batch_row, comparisons, set_status, wait_finished
 
 from app.queue import GPU_QUEUE, JUDGE
 from worker import pipeline, reconciler

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import redis
-from conftest import comparisons, wait_finished, wait_for
+from queue_db import comparisons, wait_finished, wait_for
 
 from app.queue import GPU_QUEUE, JUDGE, START_BATCH
 from worker import pipeline

@@ -4,7 +4,7 @@ locally built Qwen2.5-VL model, with reasoning, raw text and prompt version stor
 from __future__ import annotations
 
 import pytest
-from conftest import comparisons, wait_finished
+from queue_db import comparisons, wait_finished
 from sqlalchemy import select
 
 from app.models import Ranking

@@ -3,7 +3,7 @@ not this one (its verdicts never mix versions). In-process pipeline calls; the q
 
 from __future__ import annotations
 
-from conftest import batch_row, comparisons
+from queue_db import batch_row, comparisons
 
 from app.models import ModelVersion, utcnow
 from worker import pipeline

@@ -7,7 +7,7 @@ import signal
 import time
 from collections import Counter
 
-from conftest import comparisons, creative_ids, wait_finished, wait_for
+from queue_db import comparisons, creative_ids, wait_finished, wait_for
 
 from app.queue import GPU_QUEUE, START_BATCH
 

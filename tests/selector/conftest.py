@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from selector_images import make_creative
 
-from selector.types import Brief, Creative, Pair
-
-
-def make_creative(color: tuple[int, int, int], size: tuple[int, int] = (64, 64), label: str = "") -> Creative:
-    """A small distinct picture: a coloured field with a box and a label."""
-    image = Image.new("RGB", size, color)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((8, 8, size[0] // 2, size[1] // 2), fill=(255 - color[0], 255 - color[1], 255 - color[2]))
-    if label:
-        draw.text((4, size[1] - 14), label, fill=(0, 0, 0))
-    key = hashlib.sha256(image.tobytes() + repr(size).encode()).hexdigest()
-    return Creative(image=image, key=key)
+from selector.types import Brief, Pair
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_creative
 from datasets import load_from_disk
 from safetensors.torch import load_file
+from selector_images import make_creative
 
 from selector.mllm import MLLMComparator, MLLMConfig
 from selector.training.cli import main as train_main

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import ORIGIN
 from sqlalchemy import select
+from web_world import ORIGIN
 
 from app.models import ModelVersion
 

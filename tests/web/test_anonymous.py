@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ORIGIN
 from web_routes import PUBLIC, fill, mounts, request_kwargs, routes
+from web_world import ORIGIN
 
 
 def _ids(seeded: Any) -> dict[str, int]:

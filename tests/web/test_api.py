@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from conftest import ORIGIN
 from sqlalchemy import update
 from web_routes import png, routes
+from web_world import ORIGIN
 
 from app.models import Batch, ModelVersion, utcnow
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ORIGIN
 from sqlalchemy import update
 from web_routes import png
+from web_world import ORIGIN
 
 from app.models import Creative
 

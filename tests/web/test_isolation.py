@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ORIGIN
 from sqlalchemy import func, select
 from web_routes import PUBLIC, fill, media_ids, params, png, request_kwargs, routes
+from web_world import ORIGIN
 
 from app.models import ApiToken, Batch, Creative, Feedback, ModelVersion, User
 from app.services import auth, uploads

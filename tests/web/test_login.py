@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import ORIGIN, PASSWORD
 from sqlalchemy import select, update
+from web_world import ORIGIN, PASSWORD
 
 from app.models import User, WebSession, utcnow
 from app.services import auth

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ORIGIN, Seeded
 from sqlalchemy import func, select
+from web_world import ORIGIN, Seeded
 
 from app.models import Outcome
 

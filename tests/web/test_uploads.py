@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ORIGIN
 from PIL import Image
 from sqlalchemy import func, select
 from web_routes import png, zip_of
+from web_world import ORIGIN
 
 from app.models import Creative
 

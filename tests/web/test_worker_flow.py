@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conftest import ORIGIN
 from web_routes import png
+from web_world import ORIGIN
 
 
 def _wait(predicate: Any, timeout: float, what: str, logs: Any) -> Any:
